@@ -1,0 +1,59 @@
+//! gevent-style cooperative concurrency for Rust, on smol.
+//!
+//! greenery brings gevent's model to Rust: greenlets on a per-thread hub, run in gevent's
+//! order. This crate re-exports the `greenery-*` crates: the hub's API at its root (like
+//! `gevent.spawn`), and each other crate as a module (like `gevent.event`), behind a default
+//! feature per crate.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! greenery::run(async {
+//!     let a = greenery::spawn(async {
+//!         greenery::sleep(Duration::from_millis(2)).await;
+//!         "a"
+//!     });
+//!     let b = greenery::spawn(async { "b" });
+//!     let done = greenery::joinall([a, b]).await.unwrap();
+//!     let order: Vec<_> = done.iter().map(|g| g.value().unwrap()).collect();
+//!     assert_eq!(order, ["b", "a"]);
+//! });
+//! ```
+//!
+//! # Differences from gevent
+//!
+//! - A greenlet is a future: it switches only at `.await`. `greenery::run(main)` drives the
+//!   thread's hub; the future given to it is the main greenlet.
+//! - A killed greenlet has failed with [`GreenletError::Killed`]; in gevent, `GreenletExit`
+//!   counts as success.
+//! - Every `*_timeout` method is `timeout(d, op())` and returns `Result<_, Timeout>`; queue
+//!   operations report `Full`/`Empty` and hand the item back, as gevent raises them.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
+#[doc(inline)]
+pub use greenery_hub::{
+    Greenlet, GreenletError, GreenletId, GreenletRef, Iwait, JoinAll, LinkId, Timeout, Wait,
+    WaitReady, Waitable, current, iwait, joinall, killall, spawn, spawn_later, wait,
+};
+#[doc(inline)]
+pub use greenery_runtime::{
+    greenlet_count, run, run_until_idle, set_report_panics, sleep, timeout,
+};
+
+/// Named futures returned by greenery's functions and methods.
+pub mod futures {
+    #[doc(inline)]
+    pub use greenery_hub::futures::Join;
+    #[doc(inline)]
+    pub use greenery_runtime::Sleep;
+    #[doc(inline)]
+    pub use greenery_runtime::futures::WithTimeout;
+}

@@ -1,0 +1,888 @@
+//! `Greenlet<T>`: spawn, kill, join, get and links.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use async_executor::Task;
+use greenery_runtime::{GreenletId, GreenletInfo, Timeout};
+
+/// How a greenlet failed.
+///
+/// # Examples
+///
+/// ```
+/// use greenery_hub::{GreenletError, spawn};
+///
+/// greenery_runtime::set_report_panics(false);
+/// greenery_runtime::run(async {
+///     let g = spawn(async { panic!("boom") });
+///     assert_eq!(g.get().await, Err::<(), _>(GreenletError::Panicked("boom".into())));
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GreenletError {
+    /// The greenlet panicked; the panic's message.
+    Panicked(String),
+    /// The greenlet was killed before it finished.
+    ///
+    /// This is a deliberate difference from gevent, where a greenlet killed with the default
+    /// `GreenletExit` counts as successful: here a killed greenlet has no value, so it failed.
+    Killed,
+}
+
+impl fmt::Display for GreenletError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GreenletError::Panicked(message) => write!(f, "greenlet panicked: {message}"),
+            GreenletError::Killed => f.write_str("greenlet was killed"),
+        }
+    }
+}
+
+impl Error for GreenletError {}
+
+/// Identifies a link registered with [`Greenlet::link`], for [`Greenlet::unlink`].
+///
+/// # Examples
+///
+/// ```
+/// greenery_runtime::run(async {
+///     let g = greenery_hub::spawn(async {});
+///     let link = g.link(|_| unreachable!());
+///     assert!(g.unlink(link));
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LinkId(u64);
+
+/// A handle to a greenlet: a future running on this thread's hub.
+///
+/// Handles are cheap to clone; every clone refers to the same greenlet. Dropping every handle
+/// does not stop the greenlet (use [`kill`](Greenlet::kill) for that).
+///
+/// A greenlet finishes in one of three ways: its future returns a value (it is *successful*),
+/// it panics ([`GreenletError::Panicked`]), or it is killed ([`GreenletError::Killed`]). Then
+/// its links run, in the order they were registered, from a hub callback.
+///
+/// # Examples
+///
+/// ```
+/// use greenery_hub::spawn;
+///
+/// greenery_runtime::run(async {
+///     let g = spawn(async { 6 * 7 });
+///     assert!(!g.ready());
+///     assert_eq!(g.get().await, Ok(42));
+///     assert!(g.successful());
+/// });
+/// ```
+pub struct Greenlet<T> {
+    inner: Rc<Inner<T>>,
+}
+
+struct Inner<T> {
+    info: Rc<GreenletInfo>,
+    state: RefCell<State<T>>,
+}
+
+struct State<T> {
+    started: bool,
+    finished: bool,
+    value: Option<T>,
+    error: Option<GreenletError>,
+    task: Option<Task<()>>,
+    links: Vec<(LinkId, Link<T>)>,
+    next_link: u64,
+}
+
+enum Link<T> {
+    /// A blocked `join`: resumed at its place among the links.
+    Wake(Waker),
+    /// A callback registered with `link` and friends.
+    Call(Box<dyn FnOnce(&Greenlet<T>)>),
+}
+
+impl<T> Clone for Greenlet<T> {
+    fn clone(&self) -> Self {
+        Greenlet {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Greenlet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.state.borrow();
+        f.debug_struct("Greenlet")
+            .field("id", &self.inner.info.id())
+            .field("name", &self.inner.info.name())
+            .field("started", &state.started)
+            .field("finished", &state.finished)
+            .field("error", &state.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Spawns `future` as a new greenlet on this thread's hub and returns its handle.
+///
+/// Nothing runs yet: the caller keeps running until it awaits something that is not ready, and
+/// greenlets first run in the order they were spawned (gevent's `spawn`).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use greenery_hub::{joinall, spawn};
+///
+/// greenery_runtime::run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let greenlets: Vec<_> = (0..3)
+///         .map(|i| {
+///             let log = log.clone();
+///             spawn(async move { log.borrow_mut().push(i.to_string()) })
+///         })
+///         .collect();
+///     log.borrow_mut().push("main".to_string());
+///     joinall(greenlets).await.unwrap();
+///     assert_eq!(*log.borrow(), ["main", "0", "1", "2"]);
+/// });
+/// ```
+#[doc(alias = "gevent.spawn")]
+#[doc(alias = "Greenlet.spawn")]
+pub fn spawn<F>(future: F) -> Greenlet<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let info = GreenletInfo::new();
+    let inner = Rc::new(Inner {
+        info: info.clone(),
+        state: RefCell::new(State {
+            started: false,
+            finished: false,
+            value: None,
+            error: None,
+            task: None,
+            links: Vec::new(),
+            next_link: 0,
+        }),
+    });
+    let task = greenery_runtime::spawn_tracked(
+        info,
+        Body {
+            greenlet: inner.clone(),
+            future: Some(future),
+        },
+    );
+    inner.state.borrow_mut().task = Some(task);
+    Greenlet { inner }
+}
+
+/// Spawns `future` as a new greenlet that starts after `delay` (gevent's `spawn_later`).
+///
+/// A greenlet killed before its delay is over never runs `future`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// greenery_runtime::run(async {
+///     let start = Instant::now();
+///     let g = greenery_hub::spawn_later(Duration::from_millis(5), async move { start.elapsed() });
+///     assert!(g.get().await.unwrap() >= Duration::from_millis(5));
+/// });
+/// ```
+#[doc(alias = "gevent.spawn_later")]
+pub fn spawn_later<F>(delay: Duration, future: F) -> Greenlet<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn(async move {
+        greenery_runtime::sleep(delay).await;
+        future.await
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// The spawned future: runs the user's future, catches its panic, and records how the
+    /// greenlet finished. Dropped unfinished, it records a kill.
+    struct Body<T: 'static, F> {
+        greenlet: Rc<Inner<T>>,
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<T: 'static, F> PinnedDrop for Body<T, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Killed at an await point (or before it started): drop the future here, while
+                // this greenlet is still the current one, so destructors see it.
+                let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+                let error = match dropped {
+                    Ok(()) => GreenletError::Killed,
+                    Err(payload) => panicked(this.greenlet, payload),
+                };
+                finish(this.greenlet, Err(error));
+            }
+        }
+    }
+}
+
+impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        this.greenlet.state.borrow_mut().started = true;
+        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(value)) => Ok(value),
+            Err(payload) => Err(panicked(this.greenlet, payload)),
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.future.set(None))) {
+            // A destructor panicked after the future finished: the greenlet failed.
+            finish(this.greenlet, Err(panicked(this.greenlet, payload)));
+            return Poll::Ready(());
+        }
+        finish(this.greenlet, outcome);
+        Poll::Ready(())
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+/// Turns a caught panic into the greenlet's error, reporting it like gevent does.
+fn panicked<T>(greenlet: &Inner<T>, payload: Box<dyn Any + Send>) -> GreenletError {
+    let message = panic_message(&*payload);
+    if greenery_runtime::report_panics() {
+        eprintln!(
+            "<Greenlet \"{}\"> failed with panic: {message}",
+            greenlet.info.name()
+        );
+    }
+    GreenletError::Panicked(message)
+}
+
+/// Records the outcome of a greenlet and runs its links. Does nothing if it already finished.
+fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
+    let links = {
+        let mut state = inner.state.borrow_mut();
+        if state.finished {
+            return;
+        }
+        state.finished = true;
+        match outcome {
+            Ok(value) => state.value = Some(value),
+            Err(error) => state.error = Some(error),
+        }
+        if let Some(task) = state.task.take() {
+            task.detach();
+        }
+        std::mem::take(&mut state.links)
+    };
+    notify(
+        Greenlet {
+            inner: inner.clone(),
+        },
+        links,
+    );
+}
+
+/// Runs the links of a finished greenlet in registration order.
+///
+/// Blocked joiners are woken directly when no callback follows them, which queues them exactly
+/// where gevent's link callback would resume them. Callbacks run from one hub callback; a joiner
+/// registered before a callback is resumed (and runs) before that callback.
+fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
+    let Some(last_call) = links
+        .iter()
+        .rposition(|(_, link)| matches!(link, Link::Call(_)))
+    else {
+        for (_, link) in links {
+            if let Link::Wake(waker) = link {
+                waker.wake();
+            }
+        }
+        return;
+    };
+    greenery_runtime::spawn_callback(async move {
+        for (index, (_, link)) in links.into_iter().enumerate() {
+            match link {
+                Link::Wake(waker) => {
+                    waker.wake();
+                    if index < last_call {
+                        // Let the joiner run before the callbacks registered after it.
+                        greenery_runtime::sleep(Duration::ZERO).await;
+                    }
+                }
+                Link::Call(callback) => {
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
+                        if greenery_runtime::report_panics() {
+                            let message = panic_message(&*payload);
+                            eprintln!(
+                                "link of <Greenlet \"{}\"> failed with panic: {message}",
+                                greenlet.name()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+impl<T: 'static> Greenlet<T> {
+    /// Returns the greenlet's id, unique for the life of this thread's hub.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let a = greenery_hub::spawn(async {});
+    ///     let b = greenery_hub::spawn(async {});
+    ///     assert_ne!(a.id(), b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> GreenletId {
+        self.inner.info.id()
+    }
+
+    /// Returns the greenlet's name: `Greenlet-N` unless set with [`set_name`](Greenlet::set_name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async {});
+    ///     assert_eq!(g.name(), format!("Greenlet-{}", g.id()));
+    /// });
+    /// ```
+    pub fn name(&self) -> String {
+        self.inner.info.name()
+    }
+
+    /// Renames the greenlet (the name appears in panic reports and in `Debug`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async {});
+    ///     g.set_name("worker");
+    ///     assert_eq!(g.name(), "worker");
+    /// });
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.inner.info.set_name(name);
+    }
+
+    /// Returns `true` once the greenlet has finished, in any way (gevent's `ready()` / `dead`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async {});
+    ///     assert!(!g.ready());
+    ///     g.join().await;
+    ///     assert!(g.ready());
+    /// });
+    /// ```
+    #[doc(alias = "dead")]
+    pub fn ready(&self) -> bool {
+        self.inner.state.borrow().finished
+    }
+
+    /// Returns `true` once the greenlet has started running (gevent's `started`, which in
+    /// gevent also means "scheduled").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async {});
+    ///     assert!(!g.started());
+    ///     g.join().await;
+    ///     assert!(g.started());
+    /// });
+    /// ```
+    pub fn started(&self) -> bool {
+        self.inner.state.borrow().started
+    }
+
+    /// Returns `true` if the greenlet finished with a value (not panicked, not killed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { 1 });
+    ///     assert!(!g.successful());
+    ///     g.join().await;
+    ///     assert!(g.successful());
+    /// });
+    /// ```
+    pub fn successful(&self) -> bool {
+        let state = self.inner.state.borrow();
+        state.finished && state.error.is_none()
+    }
+
+    /// Waits until the greenlet has finished, in any way.
+    ///
+    /// A join is itself a link: when the greenlet finishes, the joiner resumes at its place
+    /// among the links, after the links registered before it. Joining a finished greenlet
+    /// returns at once.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: dropping the future unregisters the join.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(greenery_runtime::sleep(Duration::from_millis(1)));
+    ///     g.join().await;
+    ///     assert!(g.successful());
+    /// });
+    /// ```
+    pub fn join(&self) -> Join<'_, T> {
+        Join {
+            greenlet: self,
+            link: None,
+        }
+    }
+
+    /// Waits until the greenlet has finished, for at most `duration`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if the greenlet has not finished within `duration`.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(greenery_runtime::sleep(Duration::from_secs(10)));
+    ///     assert!(g.join_timeout(Duration::from_millis(1)).await.is_err());
+    ///     g.kill().await;
+    /// });
+    /// ```
+    pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+        greenery_runtime::timeout(duration, self.join()).await
+    }
+
+    /// Waits until the greenlet has finished and returns its value, or how it failed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`GreenletError::Panicked`] if the greenlet panicked and
+    /// [`GreenletError::Killed`] if it was killed.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the value was already taken out with [`take`](Greenlet::take).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { "done" });
+    ///     assert_eq!(g.get().await, Ok("done"));
+    /// });
+    /// ```
+    pub async fn get(&self) -> Result<T, GreenletError>
+    where
+        T: Clone,
+    {
+        self.join().await;
+        let state = self.inner.state.borrow();
+        match (&state.value, &state.error) {
+            (_, Some(error)) => Err(error.clone()),
+            (Some(value), None) => Ok(value.clone()),
+            (None, None) => panic!(
+                "the value of {} was taken out with Greenlet::take",
+                self.inner.info.name()
+            ),
+        }
+    }
+
+    /// Returns a clone of the greenlet's value, if it finished successfully (and the value was
+    /// not taken out).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { 5 });
+    ///     assert_eq!(g.value(), None);
+    ///     g.join().await;
+    ///     assert_eq!(g.value(), Some(5));
+    /// });
+    /// ```
+    pub fn value(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.inner.state.borrow().value.clone()
+    }
+
+    /// Takes the greenlet's value out, for values that are not `Clone`. Returns `None` if the
+    /// greenlet has not finished successfully, or if the value was already taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { vec![1, 2, 3] });
+    ///     g.join().await;
+    ///     assert_eq!(g.take(), Some(vec![1, 2, 3]));
+    ///     assert_eq!(g.take(), None);
+    /// });
+    /// ```
+    pub fn take(&self) -> Option<T> {
+        self.inner.state.borrow_mut().value.take()
+    }
+
+    /// Returns how the greenlet failed, if it did (gevent's `exception`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_hub::GreenletError;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    ///     g.kill().await;
+    ///     assert_eq!(g.error(), Some(GreenletError::Killed));
+    /// });
+    /// ```
+    #[doc(alias = "exception")]
+    pub fn error(&self) -> Option<GreenletError> {
+        self.inner.state.borrow().error.clone()
+    }
+
+    /// Kills the greenlet and waits until it is dead.
+    ///
+    /// The greenlet's future is dropped at its current await point, from the hub's run queue
+    /// (as gevent delivers `GreenletExit` from a hub callback), so its destructors run: guards
+    /// release their semaphores and locks. A greenlet that has not started never runs. When
+    /// this returns, the greenlet is dead and its earlier links have run. Killing a finished
+    /// greenlet does nothing.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: the kill is requested on the first poll and happens even if
+    /// the future is then dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_hub::GreenletError;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    ///     g.kill().await;
+    ///     assert!(g.ready());
+    ///     assert_eq!(g.error(), Some(GreenletError::Killed));
+    /// });
+    /// ```
+    pub async fn kill(&self) {
+        self.kill_nowait();
+        self.join().await;
+    }
+
+    /// Requests the greenlet's death and returns at once (gevent's `kill(block=False)`).
+    ///
+    /// A greenlet that has not started yet is dead when this returns; a started one dies when
+    /// the hub next gets to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { unreachable!() });
+    ///     g.kill_nowait();
+    ///     assert!(g.ready());
+    /// });
+    /// ```
+    pub fn kill_nowait(&self) {
+        let (task, started) = {
+            let mut state = self.inner.state.borrow_mut();
+            if state.finished {
+                return;
+            }
+            (state.task.take(), state.started)
+        };
+        if !started {
+            finish(&self.inner, Err(GreenletError::Killed));
+        }
+        // Dropping the task cancels it: the executor drops the future at its await point.
+        drop(task);
+    }
+
+    /// Registers `callback` to run once the greenlet has finished, in any way, and returns an
+    /// id for [`unlink`](Greenlet::unlink).
+    ///
+    /// Links run in registration order from a hub callback, after the greenlet finished. A
+    /// panicking link is reported and does not stop the others. Linking a finished greenlet
+    /// schedules the callback at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let seen = Rc::new(Cell::new(false));
+    ///     let g = greenery_hub::spawn(async {});
+    ///     let flag = seen.clone();
+    ///     g.link(move |g| flag.set(g.successful()));
+    ///     g.join().await;
+    ///     greenery_runtime::sleep(std::time::Duration::ZERO).await;
+    ///     assert!(seen.get());
+    /// });
+    /// ```
+    #[doc(alias = "rawlink")]
+    pub fn link(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
+        let mut state = self.inner.state.borrow_mut();
+        let id = LinkId(state.next_link);
+        state.next_link += 1;
+        if state.finished {
+            drop(state);
+            notify(self.clone(), vec![(id, Link::Call(Box::new(callback)))]);
+        } else {
+            state.links.push((id, Link::Call(Box::new(callback))));
+        }
+        id
+    }
+
+    /// Like [`link`](Greenlet::link), but `callback` runs only if the greenlet succeeded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { 3 });
+    ///     g.link_value(|g| assert_eq!(g.value(), Some(3)));
+    ///     g.join().await;
+    /// });
+    /// ```
+    pub fn link_value(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
+        self.link(move |greenlet| {
+            if greenlet.successful() {
+                callback(greenlet);
+            }
+        })
+    }
+
+    /// Like [`link`](Greenlet::link), but `callback` runs only if the greenlet failed
+    /// (panicked or was killed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    ///     g.link_exception(|g| assert!(g.error().is_some()));
+    ///     g.kill().await;
+    /// });
+    /// ```
+    pub fn link_exception(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
+        self.link(move |greenlet| {
+            if !greenlet.successful() {
+                callback(greenlet);
+            }
+        })
+    }
+
+    /// Removes a link registered with [`link`](Greenlet::link) and friends; returns `false` if
+    /// it had already run or been removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async {});
+    ///     let id = g.link(|_| panic!("unlinked"));
+    ///     assert!(g.unlink(id));
+    ///     assert!(!g.unlink(id));
+    ///     g.join().await;
+    /// });
+    /// ```
+    pub fn unlink(&self, id: LinkId) -> bool {
+        let mut state = self.inner.state.borrow_mut();
+        let Some(index) = state.links.iter().position(|(link, _)| *link == id) else {
+            return false;
+        };
+        state.links.remove(index);
+        true
+    }
+}
+
+/// The future returned by [`Greenlet::join`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Join<'a, T> {
+    greenlet: &'a Greenlet<T>,
+    link: Option<LinkId>,
+}
+
+impl<T> fmt::Debug for Join<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join")
+            .field("greenlet", &self.greenlet.inner.info.id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Future for Join<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.greenlet.inner.state.borrow_mut();
+        if state.finished {
+            drop(state);
+            self.link = None;
+            return Poll::Ready(());
+        }
+        match self.link {
+            Some(id) => {
+                if let Some((_, Link::Wake(waker))) =
+                    state.links.iter_mut().find(|(link, _)| *link == id)
+                {
+                    waker.clone_from(cx.waker());
+                }
+            }
+            None => {
+                let id = LinkId(state.next_link);
+                state.next_link += 1;
+                state.links.push((id, Link::Wake(cx.waker().clone())));
+                drop(state);
+                self.link = Some(id);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Join<'_, T> {
+    fn drop(&mut self) {
+        if let Some(id) = self.link {
+            let mut state = self.greenlet.inner.state.borrow_mut();
+            if let Some(index) = state.links.iter().position(|(link, _)| *link == id) {
+                state.links.remove(index);
+            }
+        }
+    }
+}
+
+/// A handle to the greenlet being run, returned by [`current`].
+///
+/// # Examples
+///
+/// ```
+/// greenery_runtime::run(async {
+///     let g = greenery_hub::spawn(async { greenery_hub::current().id() });
+///     assert_eq!(g.get().await, Ok(g.id()));
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct GreenletRef {
+    info: Rc<GreenletInfo>,
+}
+
+impl GreenletRef {
+    /// Returns the greenlet's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let id = greenery_hub::current().id();
+    /// assert_eq!(greenery_hub::current().id(), id);
+    /// ```
+    pub fn id(&self) -> GreenletId {
+        self.info.id()
+    }
+
+    /// Returns the greenlet's name (`MainGreenlet` for the main greenlet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(greenery_hub::current().name(), "MainGreenlet");
+    /// ```
+    pub fn name(&self) -> String {
+        self.info.name()
+    }
+
+    /// Renames the greenlet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let g = greenery_hub::spawn(async { greenery_hub::current().set_name("renamed") });
+    ///     g.join().await;
+    ///     assert_eq!(g.name(), "renamed");
+    /// });
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.info.set_name(name);
+    }
+}
+
+/// Returns a handle to the greenlet being run (gevent's `getcurrent()`): a spawned greenlet, or
+/// the thread's main greenlet.
+///
+/// # Examples
+///
+/// ```
+/// greenery_runtime::run(async {
+///     let main = greenery_hub::current();
+///     let inner = greenery_hub::spawn(async { greenery_hub::current().id() });
+///     assert_ne!(inner.get().await.unwrap(), main.id());
+/// });
+/// ```
+#[doc(alias = "getcurrent")]
+pub fn current() -> GreenletRef {
+    GreenletRef {
+        info: greenery_runtime::current_info(),
+    }
+}

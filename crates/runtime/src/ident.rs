@@ -1,0 +1,358 @@
+//! Greenlet identity and greenlet-local storage.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+/// The identity of a greenlet, unique for the life of its thread's hub.
+///
+/// The main greenlet of a thread (the future given to [`run`](crate::run), and any code outside
+/// `run`) has an identity too, so greenlet-local storage and reentrant locks work there.
+///
+/// # Examples
+///
+/// ```
+/// let main = greenery_runtime::current_info().id();
+/// greenery_runtime::run(async move {
+///     assert_eq!(greenery_runtime::current_info().id(), main);
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GreenletId(u64);
+
+impl GreenletId {
+    pub(crate) fn next() -> GreenletId {
+        thread_local! {
+            // GLOBAL: part of the hub's state: ids are unique per thread, like the hub.
+            static NEXT: Cell<u64> = const { Cell::new(0) };
+        }
+        GreenletId(NEXT.with(|next| {
+            let id = next.get();
+            next.set(id + 1);
+            id
+        }))
+    }
+
+    /// Returns the id as a number (0 for a thread's main greenlet, then 1, 2, ... in spawn order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let id = greenery_runtime::current_info().id();
+    /// assert_eq!(id.as_u64().to_string(), id.to_string());
+    /// ```
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for GreenletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// What the hub knows of one greenlet: its identity, its name and its greenlet-local values.
+///
+/// `greenery-hub` creates one for each greenlet it spawns; [`current_info`] returns the one of
+/// the greenlet being polled. Its [`Locals`] are dropped when the greenlet finishes, even while
+/// handles to the greenlet are still alive.
+///
+/// # Examples
+///
+/// ```
+/// let info = greenery_runtime::current_info();
+/// info.set_name("main");
+/// assert_eq!(info.name(), "main");
+/// ```
+pub struct GreenletInfo {
+    id: GreenletId,
+    name: RefCell<Option<String>>,
+    locals: RefCell<Locals>,
+}
+
+impl GreenletInfo {
+    /// Creates the identity of a new greenlet, named `Greenlet-N` until renamed.
+    ///
+    /// The new greenlet inherits the current greenlet's inheritable locals (see
+    /// [`Locals::insert`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let info = greenery_runtime::GreenletInfo::new();
+    /// assert_eq!(info.name(), format!("Greenlet-{}", info.id()));
+    /// ```
+    pub fn new() -> Rc<GreenletInfo> {
+        let locals = current_info().locals.borrow().inherited();
+        Rc::new(GreenletInfo {
+            id: GreenletId::next(),
+            name: RefCell::new(None),
+            locals: RefCell::new(locals),
+        })
+    }
+
+    fn main() -> Rc<GreenletInfo> {
+        Rc::new(GreenletInfo {
+            id: GreenletId::next(),
+            name: RefCell::new(Some("MainGreenlet".to_owned())),
+            locals: RefCell::new(Locals::default()),
+        })
+    }
+
+    /// Returns the greenlet's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = greenery_runtime::GreenletInfo::new();
+    /// let b = greenery_runtime::GreenletInfo::new();
+    /// assert!(a.id() < b.id());
+    /// ```
+    pub fn id(&self) -> GreenletId {
+        self.id
+    }
+
+    /// Returns the greenlet's name: `Greenlet-N` unless set (`MainGreenlet` for the main one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(greenery_runtime::current_info().name(), "MainGreenlet");
+    /// ```
+    pub fn name(&self) -> String {
+        match &*self.name.borrow() {
+            Some(name) => name.clone(),
+            None => format!("Greenlet-{}", self.id),
+        }
+    }
+
+    /// Renames the greenlet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let info = greenery_runtime::GreenletInfo::new();
+    /// info.set_name("worker");
+    /// assert_eq!(info.name(), "worker");
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.name.borrow_mut() = Some(name.into());
+    }
+
+    /// Runs `f` with the greenlet's local values.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called again from inside `f` for the same greenlet (the values are borrowed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let info = greenery_runtime::current_info();
+    /// info.with_locals(|locals| locals.insert(1, Box::new(5u32), None));
+    /// let five = info.with_locals(|locals| *locals.get(1).unwrap().downcast_ref::<u32>().unwrap());
+    /// assert_eq!(five, 5);
+    /// ```
+    pub fn with_locals<R>(&self, f: impl FnOnce(&mut Locals) -> R) -> R {
+        f(&mut self.locals.borrow_mut())
+    }
+
+    /// Drops every local value of this greenlet (called when it finishes).
+    pub(crate) fn clear_locals(&self) {
+        // Take the values out first: a value's destructor may use greenlet-locals itself.
+        let old = std::mem::take(&mut *self.locals.borrow_mut());
+        drop(old);
+    }
+}
+
+impl fmt::Debug for GreenletInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GreenletInfo")
+            .field("id", &self.id)
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes a spawned greenlet's copy of an inheritable local value.
+pub type Inherit = fn(&dyn Any) -> Box<dyn Any>;
+
+/// The greenlet-local values of one greenlet, keyed by a number that the owner of each value
+/// chooses (`greenery-local` uses the address of its `Local`).
+///
+/// # Examples
+///
+/// ```
+/// let mut locals = greenery_runtime::Locals::default();
+/// assert!(locals.insert(7, Box::new("seven"), None).is_none());
+/// assert!(locals.remove(7).is_some());
+/// assert!(locals.is_empty());
+/// ```
+#[derive(Default)]
+pub struct Locals {
+    entries: Vec<(usize, Box<dyn Any>, Option<Inherit>)>,
+}
+
+impl Locals {
+    /// Returns the value stored under `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut locals = greenery_runtime::Locals::default();
+    /// locals.insert(1, Box::new(3i32), None);
+    /// assert_eq!(locals.get(1).and_then(|v| v.downcast_ref::<i32>()), Some(&3));
+    /// ```
+    pub fn get(&self, key: usize) -> Option<&dyn Any> {
+        self.entries
+            .iter()
+            .find(|(k, ..)| *k == key)
+            .map(|(_, v, _)| &**v)
+    }
+
+    /// Returns the value stored under `key`, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut locals = greenery_runtime::Locals::default();
+    /// locals.insert(1, Box::new(3i32), None);
+    /// *locals.get_mut(1).unwrap().downcast_mut::<i32>().unwrap() += 1;
+    /// assert_eq!(locals.get(1).and_then(|v| v.downcast_ref::<i32>()), Some(&4));
+    /// ```
+    pub fn get_mut(&mut self, key: usize) -> Option<&mut dyn Any> {
+        self.entries
+            .iter_mut()
+            .find(|(k, ..)| *k == key)
+            .map(|(_, v, _)| &mut **v)
+    }
+
+    /// Stores `value` under `key` and returns the value it replaces.
+    ///
+    /// With `inherit`, greenlets spawned by this greenlet start with `inherit(&value)` under the
+    /// same key; without it they start without a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut locals = greenery_runtime::Locals::default();
+    /// assert!(locals.insert(1, Box::new(1u8), None).is_none());
+    /// assert!(locals.insert(1, Box::new(2u8), None).is_some());
+    /// ```
+    pub fn insert(
+        &mut self,
+        key: usize,
+        value: Box<dyn Any>,
+        inherit: Option<Inherit>,
+    ) -> Option<Box<dyn Any>> {
+        match self.entries.iter_mut().find(|(k, ..)| *k == key) {
+            Some(entry) => {
+                entry.2 = inherit;
+                Some(std::mem::replace(&mut entry.1, value))
+            }
+            None => {
+                self.entries.push((key, value, inherit));
+                None
+            }
+        }
+    }
+
+    /// Removes the value stored under `key` and returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut locals = greenery_runtime::Locals::default();
+    /// locals.insert(1, Box::new(1u8), None);
+    /// assert!(locals.remove(1).is_some());
+    /// assert!(locals.remove(1).is_none());
+    /// ```
+    pub fn remove(&mut self, key: usize) -> Option<Box<dyn Any>> {
+        let index = self.entries.iter().position(|(k, ..)| *k == key)?;
+        Some(self.entries.swap_remove(index).1)
+    }
+
+    /// Returns `true` if no value is stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(greenery_runtime::Locals::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn inherited(&self) -> Locals {
+        let entries = self
+            .entries
+            .iter()
+            .filter_map(|(key, value, inherit)| {
+                inherit.map(|copy| (*key, copy(&**value), Some(copy)))
+            })
+            .collect();
+        Locals { entries }
+    }
+}
+
+impl fmt::Debug for Locals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Locals")
+            .field("len", &self.entries.len())
+            .finish()
+    }
+}
+
+thread_local! {
+    // GLOBAL: the hub's notion of "the greenlet being polled"; `None` means the main greenlet.
+    static CURRENT: RefCell<Option<Rc<GreenletInfo>>> = const { RefCell::new(None) };
+    // GLOBAL: the thread's main greenlet, created on first use.
+    static MAIN: Rc<GreenletInfo> = GreenletInfo::main();
+}
+
+/// Returns the identity of the greenlet being polled (gevent's `getcurrent()`).
+///
+/// Outside any spawned greenlet (in the future given to [`run`](crate::run), or outside `run`)
+/// this is the thread's main greenlet.
+///
+/// # Examples
+///
+/// ```
+/// let info = greenery_runtime::current_info();
+/// assert_eq!(info.name(), "MainGreenlet");
+/// ```
+#[doc(alias = "getcurrent")]
+pub fn current_info() -> Rc<GreenletInfo> {
+    CURRENT
+        .with(|current| current.borrow().clone())
+        .unwrap_or_else(|| MAIN.with(Rc::clone))
+}
+
+/// Makes `info` the current greenlet until the returned guard is dropped.
+/// `None` (a hub callback) makes the main greenlet current.
+pub(crate) fn enter(info: Option<&Rc<GreenletInfo>>) -> Entered {
+    // The thread-local may already be gone if the thread is exiting.
+    Entered(
+        CURRENT
+            .try_with(|current| current.replace(info.cloned()))
+            .ok()
+            .flatten(),
+    )
+}
+
+pub(crate) struct Entered(Option<Rc<GreenletInfo>>);
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+pub(crate) fn clear(info: Option<&GreenletInfo>) {
+    if let Some(info) = info {
+        info.clear_locals();
+    }
+}

@@ -1,0 +1,58 @@
+//! The per-thread hub of greenery: a smol executor, greenlet identity, sleep and timeouts.
+//!
+//! This crate is the thin layer between smol and the rest of greenery. It owns the one semantic
+//! thread-local of the project, the *hub*: a [`LocalExecutor`](async_executor::LocalExecutor)
+//! that runs every greenlet of the thread, in the order gevent runs them. Most users reach it
+//! through the `greenery` facade (`greenery::run`, `greenery::sleep`, `greenery::timeout`); the
+//! `Greenlet` handle itself lives in `greenery-hub`.
+//!
+//! **Architecture invariant:** `greenery-runtime` depends on no other greenery crate. The crate
+//! graph is `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let answer = greenery_runtime::run(async {
+//!     greenery_runtime::sleep(Duration::from_millis(1)).await;
+//!     42
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+//!
+//! # Scheduling
+//!
+//! The hub reproduces gevent's scheduling order (`gevent-semantics.md`, section 3):
+//!
+//! - A spawned greenlet never runs before its spawner awaits something that is not ready, and
+//!   greenlets first run in spawn order: the run queue is one FIFO.
+//! - `sleep(Duration::ZERO)` puts the caller at the back of that FIFO.
+//! - Timers and I/O are polled when the run queue is empty, and at least every 5 ms while it is
+//!   not (gevent's switch interval), so a busy hub cannot starve a timer.
+//!
+//! # Implementation
+//!
+//! The hub is a thread-local (`gevent.get_hub()` in gevent's terms). [`run`] drives it with
+//! [`async_io::block_on`], so timers and I/O use async-io's reactor. The future given to [`run`]
+//! is the *main greenlet*: it is not spawned, but it is scheduled through the same FIFO as every
+//! spawned greenlet, so it keeps its place in the order.
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
+
+mod hub;
+mod ident;
+mod time;
+
+pub use hub::{
+    greenlet_count, report_panics, run, run_until_idle, set_report_panics, spawn_callback,
+    spawn_tracked,
+};
+pub use ident::{GreenletId, GreenletInfo, Inherit, Locals, current_info};
+pub use time::{Sleep, Timeout, sleep, timeout};
+
+/// Named futures returned by this crate's functions.
+pub mod futures {
+    pub use crate::time::WithTimeout;
+}
