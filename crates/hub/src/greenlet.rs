@@ -630,8 +630,9 @@ impl<T: 'static> Greenlet<T> {
 
     /// Requests the greenlet's death and returns at once (gevent's `kill(block=False)`).
     ///
-    /// A greenlet that has not started yet is dead when this returns; a started one dies when
-    /// the hub next gets to it.
+    /// A greenlet that has not started yet is dead when this returns. A started one is killed
+    /// from a hub callback queued now, as gevent does: if it is already queued to run, it runs
+    /// that step first.
     ///
     /// # Examples
     ///
@@ -652,9 +653,13 @@ impl<T: 'static> Greenlet<T> {
         };
         if !started {
             finish(&self.inner, Err(GreenletError::Killed));
+            drop(task);
+            return;
         }
-        // Dropping the task cancels it: the executor drops the future at its await point.
-        drop(task);
+        // As gevent delivers the kill from a hub callback, so that a victim already queued
+        // runs its step first. Dropping the task cancels it: the executor then drops the future
+        // at its await point.
+        greenery_runtime::spawn_callback(async move { drop(task) });
     }
 
     /// Registers `callback` to run once the greenlet has finished, in any way, and returns an
