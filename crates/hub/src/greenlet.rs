@@ -104,11 +104,14 @@ struct State<T> {
     next_link: u64,
 }
 
+/// A link callback: runs once, with the finished greenlet.
+type Callback<T> = Box<dyn FnOnce(&Greenlet<T>)>;
+
 enum Link<T> {
     /// A blocked `join`: resumed at its place among the links.
     Wake(Waker),
     /// A callback registered with `link` and friends.
-    Call(Box<dyn FnOnce(&Greenlet<T>)>),
+    Call(Callback<T>),
 }
 
 impl<T> Clone for Greenlet<T> {

@@ -125,7 +125,7 @@ fn with_with_mut_take_and_is_set() {
     static B: Local<u32> = Local::new();
     run(async {
         assert!(!A.is_set());
-        assert_eq!(A.with(|v| v.is_none()), true);
+        assert!(A.with(|v| v.is_none()));
         A.set(vec![1]);
         B.set(5);
         // A closure may use other Locals.
