@@ -1,4 +1,4 @@
-//! Greenlet-local storage for greenery: Local<T>.
+//! Greenlet-local storage for greenery: `Local<T>`.
 //!
 //! This is gevent's `gevent.local.local`: a [`Local`] holds one value per greenlet. Each
 //! greenlet, and the thread's main greenlet, sees only its own value; a new greenlet starts
