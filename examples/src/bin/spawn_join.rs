@@ -5,17 +5,17 @@ use std::time::Duration;
 
 fn main() {
     greenery::run(async {
-        let foo = greenery::spawn(async {
+        let foo_greenlet = greenery::spawn(async {
             println!("Running in foo");
             greenery::sleep(Duration::ZERO).await;
             println!("Explicit context switch to foo again");
         });
-        let bar = greenery::spawn(async {
+        let bar_greenlet = greenery::spawn(async {
             println!("Explicit context to bar");
             greenery::sleep(Duration::ZERO).await;
             println!("Implicit context switch back to bar");
         });
-        greenery::joinall([foo, bar])
+        greenery::joinall([foo_greenlet, bar_greenlet])
             .await
             .expect("foo and bar succeed");
 
