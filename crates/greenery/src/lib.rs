@@ -48,6 +48,41 @@ pub use greenery_runtime::{
     greenlet_count, run, run_until_idle, set_report_panics, sleep, timeout,
 };
 
+#[cfg(feature = "event")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+#[doc(inline)]
+pub use greenery_event as event;
+
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+#[doc(inline)]
+pub use greenery_sync as sync;
+
+#[cfg(feature = "queue")]
+#[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
+#[doc(inline)]
+pub use greenery_queue as queue;
+
+#[cfg(feature = "local")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local")))]
+#[doc(inline)]
+pub use greenery_local as local;
+
+#[cfg(feature = "subprocess")]
+#[cfg_attr(docsrs, doc(cfg(feature = "subprocess")))]
+#[doc(inline)]
+pub use greenery_subprocess as subprocess;
+
+#[cfg(feature = "pool")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pool")))]
+#[doc(inline)]
+pub use greenery_pool as pool;
+
+#[cfg(feature = "actor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actor")))]
+#[doc(inline)]
+pub use greenery_actor as actor;
+
 /// Named futures returned by greenery's functions and methods.
 pub mod futures {
     #[doc(inline)]

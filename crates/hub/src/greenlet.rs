@@ -11,8 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use async_executor::Task;
-use greenery_runtime::{GreenletId, GreenletInfo, Timeout};
+use greenery_runtime::{GreenletId, GreenletInfo, Task, Timeout};
 
 /// How a greenlet failed.
 ///
@@ -318,8 +317,8 @@ fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
 /// Runs the links of a finished greenlet in registration order.
 ///
 /// Blocked joiners are woken directly when no callback follows them, which queues them exactly
-/// where gevent's link callback would resume them. Callbacks run from one hub callback; a joiner
-/// registered before a callback is resumed (and runs) before that callback.
+/// where gevent's notifier would resume them. Otherwise one hub callback runs the links; a joiner
+/// registered before a callback is switched to (it runs at once) before that callback.
 fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
     let Some(last_call) = links
         .iter()
@@ -335,13 +334,12 @@ fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
     greenery_runtime::spawn_callback(async move {
         for (index, (_, link)) in links.into_iter().enumerate() {
             match link {
-                Link::Wake(waker) => {
-                    waker.wake();
-                    if index < last_call {
-                        // Let the joiner run before the callbacks registered after it.
-                        greenery_runtime::sleep(Duration::ZERO).await;
-                    }
+                Link::Wake(waker) if index < last_call => {
+                    // The joiner runs now, before the callbacks registered after it, as
+                    // gevent's notifier switches to it.
+                    greenery_runtime::switch_to(&waker).await;
                 }
+                Link::Wake(waker) => waker.wake(),
                 Link::Call(callback) => {
                     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
                         if greenery_runtime::report_panics() {

@@ -50,10 +50,10 @@ fn spawn_later_killed_during_its_delay_never_runs() {
     let ran = Rc::new(Cell::new(false));
     run(async {
         let flag = ran.clone();
-        let g = spawn_later(Duration::from_millis(5), async move { flag.set(true) });
+        let g = spawn_later(Duration::from_millis(50), async move { flag.set(true) });
         sleep(Duration::ZERO).await;
         g.kill().await;
-        sleep(Duration::from_millis(10)).await;
+        sleep(Duration::from_millis(100)).await;
     });
     assert!(!ran.get());
 }
@@ -163,7 +163,14 @@ fn a_joiner_resumes_at_its_place_among_the_links() {
     // gevent: joiner registered first -> ['joiner-resumed', 'late-link', 'main-joined'].
     let log = log();
     run(async {
-        let g = spawn(sleep(Duration::from_millis(1)));
+        // `g` finishes once main has registered its link and its join (no timing involved).
+        let release = Rc::new(Cell::new(false));
+        let flag = release.clone();
+        let g = spawn(async move {
+            while !flag.get() {
+                sleep(Duration::ZERO).await;
+            }
+        });
         let l = log.clone();
         let g2 = g.clone();
         let joiner = spawn(async move {
@@ -173,6 +180,7 @@ fn a_joiner_resumes_at_its_place_among_the_links() {
         sleep(Duration::ZERO).await;
         let l = log.clone();
         g.link(move |_| push(&l, "late-link"));
+        release.set(true);
         g.join().await;
         push(&log, "main-joined");
         joiner.join().await;

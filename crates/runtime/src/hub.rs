@@ -1,14 +1,17 @@
-//! The thread-local hub: the executor, `run`, and the tracked spawn that sets the current
-//! greenlet while a greenlet's future is polled or dropped.
+//! The thread-local hub: its FIFO run queue, `run`, gevent's `switch`, and the tracked spawn
+//! that sets the current greenlet while a greenlet's future is polled or dropped.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use async_executor::{LocalExecutor, Task};
+use async_task::{Runnable, ScheduleInfo, Task, WithInfo};
 
 use crate::ident::{self, GreenletInfo};
 
@@ -19,25 +22,212 @@ const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// How many greenlet steps run between two looks at the clock.
 const CLOCK_CHECK_EVERY: u32 = 64;
 
+/// The hub of one thread: a FIFO run queue of async-task runnables (gevent's callback queue).
+///
+/// A task woken on this thread is queued here; a task woken from another thread goes through
+/// [`Remote`] and joins the back of the queue at the hub's next step. [`switch_to`] inserts a
+/// task at the front instead, which is how gevent's hub callbacks run a greenlet at once.
 struct Hub {
-    executor: LocalExecutor<'static>,
+    queue: RefCell<VecDeque<Runnable>>,
+    /// Where the next front insertion goes: after those already made since the last task ran.
+    splice: Cell<usize>,
+    /// While set, wakes on this thread insert at `splice` instead of the back.
+    front: Cell<bool>,
+    /// The running task's deferred self-wake (from `switch_to`) inserts at `splice`.
+    resume_front: Cell<bool>,
+    /// The waker of the parked driver loop, set while the queue is empty.
+    parked: RefCell<Option<Waker>>,
+    remote: Arc<Remote>,
     running: Cell<bool>,
     greenlets: Cell<usize>,
     idle: RefCell<Option<Waker>>,
     report_panics: Cell<bool>,
 }
 
+/// Tasks woken from other threads, waiting to join the hub's run queue.
+struct Remote {
+    queue: Mutex<Vec<Runnable>>,
+    pending: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
 thread_local! {
     // GLOBAL: the hub itself, one per thread (gevent's `get_hub()`).
-    static HUB: Hub = const {
-        Hub {
-            executor: LocalExecutor::new(),
-            running: Cell::new(false),
-            greenlets: Cell::new(0),
-            idle: RefCell::new(None),
-            report_panics: Cell::new(true),
-        }
+    static HUB: Hub = Hub {
+        queue: RefCell::new(VecDeque::new()),
+        splice: Cell::new(0),
+        front: Cell::new(false),
+        resume_front: Cell::new(false),
+        parked: RefCell::new(None),
+        remote: Arc::new(Remote { queue: Mutex::new(Vec::new()), pending: AtomicBool::new(false), waker: Mutex::new(None) }),
+        running: Cell::new(false),
+        greenlets: Cell::new(0),
+        idle: RefCell::new(None),
+        report_panics: Cell::new(true),
     };
+}
+
+/// Queues `runnable` on the hub that owns `remote`.
+fn schedule(remote: &Arc<Remote>, runnable: Runnable, info: ScheduleInfo) {
+    let mut runnable = Some(runnable);
+    let _ = HUB.try_with(|hub| {
+        if !Arc::ptr_eq(&hub.remote, remote) {
+            return;
+        }
+        let Some(runnable) = runnable.take() else {
+            return;
+        };
+        let front =
+            hub.front.get() || (info.woken_while_running && hub.resume_front.replace(false));
+        if front {
+            let at = hub.splice.get();
+            hub.queue.borrow_mut().insert(at, runnable);
+            hub.splice.set(at + 1);
+        } else {
+            hub.queue.borrow_mut().push_back(runnable);
+        }
+        if let Some(waker) = hub.parked.borrow_mut().take() {
+            waker.wake();
+        }
+    });
+    if let Some(runnable) = runnable {
+        // Woken from another thread (or while this thread's hub is being torn down).
+        remote
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(runnable);
+        remote.pending.store(true, Ordering::Release);
+        if let Some(waker) = remote
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            waker.wake();
+        }
+    }
+}
+
+fn spawn_task<F>(hub: &Hub, future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let remote = hub.remote.clone();
+    let (runnable, task) = async_task::spawn_local(
+        future,
+        WithInfo(move |runnable, info| schedule(&remote, runnable, info)),
+    );
+    runnable.schedule();
+    task
+}
+
+impl Hub {
+    /// Moves tasks woken from other threads to the back of the run queue.
+    fn take_remote(&self) {
+        if self.remote.pending.swap(false, Ordering::AcqRel) {
+            let woken =
+                std::mem::take(&mut *self.remote.queue.lock().unwrap_or_else(|e| e.into_inner()));
+            self.queue.borrow_mut().extend(woken);
+        }
+    }
+
+    /// Runs the task at the front of the run queue; returns `false` if there is none.
+    fn run_one(&self) -> bool {
+        self.take_remote();
+        let next = self.queue.borrow_mut().pop_front();
+        match next {
+            Some(runnable) => {
+                self.splice.set(0);
+                runnable.run();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Lets the task of `waker` run next, before everything already queued, and resumes the
+/// caller right after it (gevent's hub switching to a greenlet from inside a callback).
+///
+/// This is how a primitive reproduces gevent's synchronous hand-offs: the queue's unlock step
+/// switches to a putter, which runs until it blocks, then the step continues. Several calls
+/// in a row (before the caller yields) run their tasks in call order. A task that is already
+/// queued keeps its place, and a waker that is not a task of this hub is just woken.
+///
+/// # Cancel safety
+///
+/// This method is cancel safe: the target is woken on the first poll either way.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::future::poll_fn;
+/// use std::rc::Rc;
+/// use std::task::{Poll, Waker};
+/// use std::time::Duration;
+/// use greenery_runtime::{GreenletInfo, run, sleep, spawn_tracked, switch_to};
+///
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// run(async {
+///     // A greenlet that parks once, leaving its waker behind.
+///     let slot = Rc::new(RefCell::new(None::<Waker>));
+///     let (l, s) = (log.clone(), slot.clone());
+///     let parked = spawn_tracked(GreenletInfo::new(), async move {
+///         let mut parked = false;
+///         poll_fn(|cx| {
+///             if parked { return Poll::Ready(()); }
+///             parked = true;
+///             *s.borrow_mut() = Some(cx.waker().clone());
+///             Poll::Pending
+///         })
+///         .await;
+///         l.borrow_mut().push("switched-to greenlet");
+///     });
+///     sleep(Duration::ZERO).await;
+///     let l = log.clone();
+///     let queued = spawn_tracked(GreenletInfo::new(), async move { l.borrow_mut().push("queued earlier") });
+///     let waker = slot.borrow_mut().take().unwrap();
+///     switch_to(&waker).await;
+///     log.borrow_mut().push("caller resumed");
+///     queued.await;
+///     parked.await;
+/// });
+/// assert_eq!(*log.borrow(), ["switched-to greenlet", "caller resumed", "queued earlier"]);
+/// ```
+pub fn switch_to(waker: &Waker) -> SwitchTo<'_> {
+    SwitchTo {
+        target: Some(waker),
+    }
+}
+
+/// The future returned by [`switch_to`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct SwitchTo<'a> {
+    target: Option<&'a Waker>,
+}
+
+impl Future for SwitchTo<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(target) = self.target.take() else {
+            return Poll::Ready(());
+        };
+        HUB.with(|hub| {
+            hub.front.set(true);
+            target.wake_by_ref();
+            // The caller's own wake: deferred by async-task while the caller runs (then
+            // `resume_front` places it), immediate for the main greenlet's slot.
+            hub.resume_front.set(true);
+            cx.waker().wake_by_ref();
+            hub.front.set(false);
+        });
+        Poll::Pending
+    }
 }
 
 /// Spawns `future` on this thread's hub as the greenlet `info`.
@@ -65,20 +255,15 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn_on_hub(Some(info), future)
-}
-
-fn spawn_on_hub<F>(info: Option<Rc<GreenletInfo>>, future: F) -> Task<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.executor.spawn(Tracked {
-            info,
-            future: Some(future),
-        })
+        spawn_task(
+            hub,
+            Tracked {
+                info: Some(info),
+                future: Some(future),
+            },
+        )
     })
 }
 
@@ -106,7 +291,19 @@ pub fn spawn_callback<F>(future: F)
 where
     F: Future<Output = ()> + 'static,
 {
-    spawn_on_hub(None, future).detach();
+    // While the thread exits (a greenlet dropped with the hub runs its links), there is no hub
+    // left to run the callback: drop it.
+    let _ = HUB.try_with(|hub| {
+        hub.greenlets.set(hub.greenlets.get() + 1);
+        spawn_task(
+            hub,
+            Tracked {
+                info: None,
+                future: Some(future),
+            },
+        )
+        .detach();
+    });
 }
 
 pin_project_lite::pin_project! {
@@ -199,7 +396,7 @@ pub fn set_report_panics(on: bool) {
 /// assert!(greenery_runtime::report_panics());
 /// ```
 pub fn report_panics() -> bool {
-    HUB.with(|hub| hub.report_panics.get())
+    HUB.try_with(|hub| hub.report_panics.get()).unwrap_or(true)
 }
 
 /// Runs this thread's hub until `future`, the main greenlet, completes, and returns its output.
@@ -226,7 +423,7 @@ pub fn run<F: Future>(future: F) -> F::Output {
             "greenery::run called from inside a greenlet: the hub is already running"
         );
         let _reset = Reset(&hub.running);
-        drive(&hub.executor, future)
+        drive(hub, future)
     })
 }
 
@@ -288,12 +485,12 @@ struct MainSlot {
     waker: RefCell<Option<Waker>>,
 }
 
-fn drive<F: Future>(executor: &LocalExecutor<'static>, future: F) -> F::Output {
+fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
     let slot = Rc::new(MainSlot {
         due: Cell::new(false),
         waker: RefCell::new(None),
     });
-    let proxy: Task<()> = executor.spawn({
+    let proxy: Task<()> = spawn_task(hub, {
         let slot = slot.clone();
         poll_fn(move |cx| {
             slot.due.set(true);
@@ -315,7 +512,7 @@ fn drive<F: Future>(executor: &LocalExecutor<'static>, future: F) -> F::Output {
                     return output;
                 }
             }
-            if executor.try_tick() {
+            if hub.run_one() {
                 steps += 1;
                 if steps % CLOCK_CHECK_EVERY == 0 && last_poll.elapsed() >= SWITCH_INTERVAL {
                     // Let block_on poll timers and I/O without blocking, then continue.
@@ -323,13 +520,28 @@ fn drive<F: Future>(executor: &LocalExecutor<'static>, future: F) -> F::Output {
                     last_poll = Instant::now();
                 }
             } else {
-                executor.tick().await;
+                park(hub).await;
                 last_poll = Instant::now();
             }
         }
     });
     drop(proxy);
     output
+}
+
+/// Waits until a task is queued on this hub, from this thread (a timer, I/O) or another one.
+async fn park(hub: &Hub) {
+    poll_fn(|cx| {
+        *hub.remote.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        *hub.parked.borrow_mut() = Some(cx.waker().clone());
+        if hub.remote.pending.load(Ordering::Acquire) || !hub.queue.borrow().is_empty() {
+            hub.parked.borrow_mut().take();
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    })
+    .await;
+    hub.parked.borrow_mut().take();
 }
 
 async fn yield_once() {

@@ -1,8 +1,9 @@
-//! The per-thread hub of greenery: a smol executor, greenlet identity, sleep and timeouts.
+//! The per-thread hub of greenery: a smol task queue, greenlet identity, sleep and timeouts.
 //!
 //! This crate is the thin layer between smol and the rest of greenery. It owns the one semantic
-//! thread-local of the project, the *hub*: a [`LocalExecutor`](async_executor::LocalExecutor)
-//! that runs every greenlet of the thread, in the order gevent runs them. Most users reach it
+//! thread-local of the project, the *hub*: a FIFO run queue of [async-task](async_task) tasks
+//! (the task crate under smol's executors) that runs every greenlet of the thread, in the order
+//! gevent runs them. Most users reach it
 //! through the `greenery` facade (`greenery::run`, `greenery::sleep`, `greenery::timeout`); the
 //! `Greenlet` handle itself lives in `greenery-hub`.
 //!
@@ -28,12 +29,18 @@
 //! - A spawned greenlet never runs before its spawner awaits something that is not ready, and
 //!   greenlets first run in spawn order: the run queue is one FIFO.
 //! - `sleep(Duration::ZERO)` puts the caller at the back of that FIFO.
+//! - [`switch_to`] runs a woken greenlet before everything already queued and then resumes
+//!   the caller, as gevent's hub switches to a greenlet from inside a callback (the queue's
+//!   unlock step, the notification of links).
 //! - Timers and I/O are polled when the run queue is empty, and at least every 5 ms while it is
 //!   not (gevent's switch interval), so a busy hub cannot starve a timer.
 //!
 //! # Implementation
 //!
-//! The hub is a thread-local (`gevent.get_hub()` in gevent's terms). [`run`] drives it with
+//! The hub is a thread-local (`gevent.get_hub()` in gevent's terms). It keeps its own run
+//! queue rather than using smol's `LocalExecutor`, whose queue only appends: gevent's order
+//! needs [`switch_to`]. Tasks woken from other threads join the back of the queue. [`run`]
+//! drives it with
 //! [`async_io::block_on`], so timers and I/O use async-io's reactor. The future given to [`run`]
 //! is the *main greenlet*: it is not spawned, but it is scheduled through the same FIFO as every
 //! spawned greenlet, so it keeps its place in the order.
@@ -45,14 +52,17 @@ mod hub;
 mod ident;
 mod time;
 
+#[doc(no_inline)]
+pub use async_task::Task;
 pub use hub::{
     greenlet_count, report_panics, run, run_until_idle, set_report_panics, spawn_callback,
-    spawn_tracked,
+    spawn_tracked, switch_to,
 };
 pub use ident::{GreenletId, GreenletInfo, Inherit, Locals, current_info};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.
 pub mod futures {
+    pub use crate::hub::SwitchTo;
     pub use crate::time::WithTimeout;
 }

@@ -1,0 +1,89 @@
+//! W4: one Event waking 10k waiters, 10 rounds (ns per woken waiter).
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use greenery_bench::{Outcome, Workload, measure};
+
+const WAITERS: u64 = 10_000;
+const ROUNDS: u64 = 10;
+
+pub(crate) fn run(reps: usize) -> Outcome {
+    let workload = Workload {
+        name: "W4 event_wake",
+        unit: "ns/op",
+        ops: WAITERS * ROUNDS,
+    };
+    measure(workload, reps, [&greenery, &tokio, &smol])
+}
+
+fn greenery() -> Duration {
+    use greenery::event::Event;
+    greenery::run(async {
+        let mut took = Duration::ZERO;
+        for _ in 0..ROUNDS {
+            let event = Event::new();
+            let waiters: Vec<_> = (0..WAITERS)
+                .map(|_| {
+                    let event = event.clone();
+                    greenery::spawn(async move { event.wait().await })
+                })
+                .collect();
+            greenery::sleep(Duration::ZERO).await;
+            let start = Instant::now();
+            event.set();
+            for w in &waiters {
+                w.join().await;
+            }
+            took += start.elapsed();
+        }
+        took
+    })
+}
+
+fn tokio() -> Duration {
+    crate::tokio_rt().block_on(async {
+        let mut took = Duration::ZERO;
+        for _ in 0..ROUNDS {
+            let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+            let waiters: Vec<_> = (0..WAITERS)
+                .map(|_| {
+                    let notify = notify.clone();
+                    tokio::spawn(async move { notify.notified().await })
+                })
+                .collect();
+            tokio::task::yield_now().await;
+            let start = Instant::now();
+            notify.notify_waiters();
+            for w in waiters {
+                w.await.expect("waiter");
+            }
+            took += start.elapsed();
+        }
+        took
+    })
+}
+
+fn smol() -> Duration {
+    let ex = async_executor::LocalExecutor::new();
+    async_io::block_on(ex.run(async {
+        let mut took = Duration::ZERO;
+        for _ in 0..ROUNDS {
+            let event = Rc::new(event_listener::Event::new());
+            let waiters: Vec<_> = (0..WAITERS)
+                .map(|_| {
+                    let listener = event.listen();
+                    ex.spawn(listener)
+                })
+                .collect();
+            futures_lite::future::yield_now().await;
+            let start = Instant::now();
+            event.notify(usize::MAX);
+            for w in waiters {
+                w.await;
+            }
+            took += start.elapsed();
+        }
+        took
+    }))
+}

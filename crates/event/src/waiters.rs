@@ -1,0 +1,226 @@
+//! The wake-everyone waiter list shared by `Event` and `AsyncResult`: gevent's
+//! `AbstractLinkable` with `_notify_all = True` (gevent-semantics.md rules S6 and S7).
+//!
+//! A `set` never wakes anyone itself. If greenlets wait and no *notifier* is pending yet, it
+//! queues one hub callback (at the tail of the hub's FIFO run queue). When the notifier runs,
+//! it switches to every greenlet waiting at that moment (even one that started waiting after a
+//! `clear`), in the order they started waiting: each runs at once, until it blocks, before
+//! anything else queued ([`greenery_runtime::switch_to`]). Then it does the same for the
+//! greenlets that called `wait` on the ready object while it was pending or running (gevent's
+//! `arrived_while_waiting`, #1520). Greenlets that start waiting during a pass wait for the
+//! next one, which is queued when the pass ends if the object is ready then.
+//!
+//! Waiters whose hub is on another thread cannot be switched to: if any waiter blocked on
+//! another thread, a `set` wakes everyone at once instead, in the same order.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::waitlist::WaitList;
+
+/// An identity of the calling thread, to tell whether a waiter blocked on this thread's hub.
+fn thread_tag() -> usize {
+    thread_local! {
+        // GLOBAL: only its address is used, as an identity of the thread.
+        static TAG: u8 = const { 0 };
+    }
+    TAG.with(|tag| std::ptr::from_ref(tag) as usize)
+}
+
+#[derive(Clone, Copy)]
+struct Link {
+    /// The thread whose hub the waiter blocked on.
+    thread: usize,
+    /// Registered on a ready object while a notifier was on its way: resumed after the others.
+    arrived: bool,
+    /// Resumed by a notifier (or woken): the wait is over.
+    notified: bool,
+}
+
+/// The waiters of one object, and whether it is ready.
+pub(crate) struct Waiters {
+    ready: bool,
+    links: WaitList<Link>,
+    /// A notifier is pending or running (gevent's `_notifier`).
+    notifier: bool,
+}
+
+/// The waiters of one object, shared by its handles (and by its notifier).
+pub(crate) type Shared = Arc<Mutex<Waiters>>;
+
+pub(crate) fn new_shared() -> Shared {
+    Arc::new(Mutex::new(Waiters {
+        ready: false,
+        links: WaitList::new(),
+        notifier: false,
+    }))
+}
+
+pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, Waiters> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Where one waiting future is.
+#[derive(Debug)]
+pub(crate) enum WaitState {
+    /// Not polled yet.
+    Idle,
+    /// Registered under this key.
+    Registered(usize),
+    /// Completed.
+    Done,
+}
+
+/// Whether a ready object makes a new waiter queue behind a notifier on its way (`wait`) or
+/// return at once (`AsyncResult::get`, which gevent does not route through the notifier).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    QueueBehind,
+    Immediate,
+}
+
+impl Waiters {
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// Makes the object ready and notifies its waiters. Never switches.
+    pub(crate) fn set(&mut self, shared: &Shared) {
+        self.ready = true;
+        self.check_and_notify(shared);
+    }
+
+    /// Makes the object not ready. Waiters a notifier reaches still complete.
+    pub(crate) fn clear(&mut self) {
+        self.ready = false;
+    }
+
+    /// Returns how many waiters are registered and not resumed yet.
+    pub(crate) fn count(&self) -> usize {
+        self.links.len()
+    }
+
+    /// gevent's `_check_and_notify`: queues a notifier if the object is ready, greenlets wait
+    /// and none is on its way.
+    fn check_and_notify(&mut self, shared: &Shared) {
+        if !self.ready || self.notifier || self.links.is_empty() {
+            return;
+        }
+        let here = thread_tag();
+        let mut key = self.links.front();
+        while let Some(k) = key {
+            if self.links.state(k).thread != here {
+                // A waiter on another thread's hub: no switch can reach it.
+                self.wake_all();
+                return;
+            }
+            key = self.links.next(k);
+        }
+        self.notifier = true;
+        greenery_runtime::spawn_callback(notify(shared.clone()));
+    }
+
+    fn wake_all(&mut self) {
+        while let Some(key) = self.links.pop_front() {
+            self.links.state_mut(key).notified = true;
+            self.links.wake(key);
+        }
+    }
+
+    /// Marks the waiters of one notifier pass as resumed and returns their wakers, in order.
+    fn take_pass(&mut self, arrived: bool) -> Vec<Waker> {
+        let mut wakers = Vec::new();
+        let mut key = self.links.front();
+        while let Some(k) = key {
+            key = self.links.next(k);
+            if self.links.state(k).arrived == arrived {
+                self.links.unlink(k);
+                self.links.state_mut(k).notified = true;
+                wakers.extend(self.links.take_waker(k));
+            }
+        }
+        wakers
+    }
+
+    /// Polls one waiting future.
+    pub(crate) fn poll(
+        &mut self,
+        state: &mut WaitState,
+        arrival: Arrival,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        match *state {
+            WaitState::Idle => {
+                let arrived = self.ready && self.notifier && arrival == Arrival::QueueBehind;
+                if self.ready && !arrived {
+                    *state = WaitState::Done;
+                    return Poll::Ready(());
+                }
+                let link = Link {
+                    thread: thread_tag(),
+                    arrived,
+                    notified: false,
+                };
+                *state = WaitState::Registered(self.links.push_back(link, cx.waker()));
+                Poll::Pending
+            }
+            WaitState::Registered(key) => {
+                if self.links.state(key).notified {
+                    self.links.free(key);
+                    *state = WaitState::Done;
+                    Poll::Ready(())
+                } else {
+                    self.links.set_waker(key, cx.waker());
+                    Poll::Pending
+                }
+            }
+            WaitState::Done => Poll::Ready(()),
+        }
+    }
+
+    /// Forgets a future dropped in `state`. Nothing is passed on: a pass resumes everyone.
+    pub(crate) fn cancel(&mut self, state: &WaitState) {
+        if let WaitState::Registered(key) = *state {
+            self.links.free(key);
+        }
+    }
+}
+
+/// gevent's `_notify_links`, run as a hub callback.
+async fn notify(shared: Shared) {
+    // The waiters, then the late arrivals, each as present when their turn starts.
+    for arrived in [false, true] {
+        let wakers = lock(&shared).take_pass(arrived);
+        switch_to_all(&wakers).await;
+    }
+    let mut waiters = lock(&shared);
+    // Arrivals during the last turn become plain waiters (`_links.extend(arrived)`).
+    let mut key = waiters.links.front();
+    while let Some(k) = key {
+        key = waiters.links.next(k);
+        waiters.links.state_mut(k).arrived = false;
+    }
+    waiters.notifier = false;
+    waiters.check_and_notify(&shared);
+}
+
+/// Runs the tasks of `wakers` one after another, before anything else queued, then resumes.
+/// Each runs until it blocks, as when gevent's notifier switches to each in turn.
+async fn switch_to_all(wakers: &[Waker]) {
+    let mut switched = wakers.is_empty();
+    poll_fn(|cx| {
+        if switched {
+            return Poll::Ready(());
+        }
+        switched = true;
+        // `switch_to` calls made before the caller yields run their tasks in call order.
+        for waker in wakers {
+            let mut switch = greenery_runtime::switch_to(waker);
+            let _ = Pin::new(&mut switch).poll(cx);
+        }
+        Poll::Pending
+    })
+    .await;
+}

@@ -1,0 +1,255 @@
+//! A FIFO list of waiters stored in a slab: O(1) push, pop and removal from the middle, and no
+//! allocation once the slab has grown to the largest number of waiters seen at once.
+//!
+//! Each waiter owns its slot (a `usize` key) from [`WaitList::push_back`] until it calls
+//! [`WaitList::free`]: a slot that was taken off the list ([`WaitList::pop_front`],
+//! [`WaitList::unlink`]) stays allocated, so the key stays valid and the waiter can still read
+//! the state its waker left in it.
+//!
+//! This file is duplicated in `greenery-event` and `greenery-sync` (sibling crates that cannot
+//! share a private module); keep the two copies identical.
+#![allow(
+    dead_code,
+    reason = "each of the two crates sharing this file uses a different subset"
+)]
+
+use std::task::Waker;
+
+/// The key of no slot (the end of a chain).
+const NIL: usize = usize::MAX;
+
+struct Slot<S> {
+    prev: usize,
+    next: usize,
+    linked: bool,
+    waker: Option<Waker>,
+    state: S,
+}
+
+pub(crate) struct WaitList<S> {
+    slots: Vec<Slot<S>>,
+    /// The first free slot; free slots are chained through `next`.
+    free: usize,
+    /// How many slots are allocated (linked or not).
+    allocated: usize,
+    head: usize,
+    tail: usize,
+    /// How many slots are linked.
+    len: usize,
+}
+
+impl<S> WaitList<S> {
+    pub(crate) const fn new() -> Self {
+        WaitList {
+            slots: Vec::new(),
+            free: NIL,
+            allocated: 0,
+            head: NIL,
+            tail: NIL,
+            len: 0,
+        }
+    }
+
+    /// Returns `true` if no waiter is linked.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    /// Returns how many waiters are linked.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Allocates a slot for `state`, links it at the back and returns its key.
+    pub(crate) fn push_back(&mut self, state: S, waker: &Waker) -> usize {
+        let slot = Slot {
+            prev: self.tail,
+            next: NIL,
+            linked: true,
+            waker: Some(waker.clone()),
+            state,
+        };
+        let key = if self.free == NIL {
+            self.slots.push(slot);
+            self.slots.len() - 1
+        } else {
+            let key = self.free;
+            self.free = self.slots[key].next;
+            self.slots[key] = slot;
+            key
+        };
+        if self.tail == NIL {
+            self.head = key;
+        } else {
+            self.slots[self.tail].next = key;
+        }
+        self.tail = key;
+        self.allocated += 1;
+        self.len += 1;
+        key
+    }
+
+    /// Links the allocated, unlinked slot `key` again, before `before` (at the back if `None`).
+    pub(crate) fn relink_before(&mut self, key: usize, before: Option<usize>) {
+        debug_assert!(!self.slots[key].linked);
+        let next = before.unwrap_or(NIL);
+        let prev = if next == NIL {
+            self.tail
+        } else {
+            self.slots[next].prev
+        };
+        let slot = &mut self.slots[key];
+        slot.linked = true;
+        slot.prev = prev;
+        slot.next = next;
+        if prev == NIL {
+            self.head = key;
+        } else {
+            self.slots[prev].next = key;
+        }
+        if next == NIL {
+            self.tail = key;
+        } else {
+            self.slots[next].prev = key;
+        }
+        self.len += 1;
+    }
+
+    /// Returns the key of the first linked waiter.
+    pub(crate) fn front(&self) -> Option<usize> {
+        (self.head != NIL).then_some(self.head)
+    }
+
+    /// Returns the key of the last linked waiter.
+    pub(crate) fn back(&self) -> Option<usize> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+
+    /// Returns the key of the linked waiter after `key`.
+    pub(crate) fn next(&self, key: usize) -> Option<usize> {
+        let next = self.slots[key].next;
+        (next != NIL).then_some(next)
+    }
+
+    /// Unlinks the first waiter and returns its key; its slot stays allocated.
+    pub(crate) fn pop_front(&mut self) -> Option<usize> {
+        let key = self.front()?;
+        self.unlink(key);
+        Some(key)
+    }
+
+    /// Takes `key` off the list if it is linked; its slot stays allocated.
+    pub(crate) fn unlink(&mut self, key: usize) {
+        let slot = &mut self.slots[key];
+        if !slot.linked {
+            return;
+        }
+        slot.linked = false;
+        self.len -= 1;
+        let (prev, next) = (slot.prev, slot.next);
+        slot.prev = NIL;
+        slot.next = NIL;
+        if prev == NIL {
+            self.head = next;
+        } else {
+            self.slots[prev].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.slots[next].prev = prev;
+        }
+    }
+
+    /// Unlinks `key` if needed and releases its slot; the key is invalid afterwards.
+    pub(crate) fn free(&mut self, key: usize) {
+        self.unlink(key);
+        let slot = &mut self.slots[key];
+        slot.waker = None;
+        slot.next = self.free;
+        self.free = key;
+        self.allocated -= 1;
+        if self.allocated == 0 {
+            // Every key is gone: start again from an empty slab (keeping its capacity).
+            self.slots.clear();
+            self.free = NIL;
+        }
+    }
+
+    pub(crate) fn state(&self, key: usize) -> &S {
+        &self.slots[key].state
+    }
+
+    pub(crate) fn state_mut(&mut self, key: usize) -> &mut S {
+        &mut self.slots[key].state
+    }
+
+    /// Stores `waker` as the waker of `key`, unless it would wake the same task already.
+    pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
+        let slot = &mut self.slots[key].waker;
+        match slot {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Wakes the waiter of `key` (at most once per stored waker).
+    pub(crate) fn wake(&mut self, key: usize) {
+        if let Some(waker) = self.take_waker(key) {
+            waker.wake();
+        }
+    }
+
+    /// Takes the waker of `key`, to wake it later.
+    pub(crate) fn take_waker(&mut self, key: usize) -> Option<Waker> {
+        self.slots[key].waker.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WaitList;
+    use std::task::Waker;
+
+    fn order(list: &WaitList<u32>) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut key = list.front();
+        while let Some(k) = key {
+            out.push(*list.state(k));
+            key = list.next(k);
+        }
+        out
+    }
+
+    #[test]
+    fn fifo_with_removal_from_the_middle_and_slot_reuse() {
+        let waker = Waker::noop();
+        let mut list = WaitList::new();
+        let keys: Vec<usize> = (0..5).map(|i| list.push_back(i, waker)).collect();
+        list.free(keys[2]);
+        list.unlink(keys[0]);
+        assert_eq!(order(&list), [1, 3, 4]);
+        let reused = list.push_back(9, waker);
+        assert_eq!(reused, keys[2]);
+        assert_eq!(order(&list), [1, 3, 4, 9]);
+        assert_eq!(list.len(), 4);
+        assert_eq!(list.pop_front(), Some(keys[1]));
+        list.relink_before(keys[1], list.front());
+        assert_eq!(order(&list), [1, 3, 4, 9]);
+        list.unlink(keys[4]);
+        list.relink_before(keys[4], Some(reused));
+        assert_eq!(order(&list), [1, 3, 4, 9]);
+        list.unlink(reused);
+        list.relink_before(reused, None);
+        assert_eq!(order(&list), [1, 3, 4, 9]);
+        assert_eq!(list.back(), Some(reused));
+        assert_eq!(list.pop_front(), Some(keys[1]));
+        assert_eq!(*list.state(keys[0]), 0);
+        for key in [keys[0], keys[1], keys[3], keys[4], reused] {
+            list.free(key);
+        }
+        assert!(list.is_empty());
+        assert_eq!(list.len(), 0);
+        assert_eq!(list.allocated, 0);
+    }
+}

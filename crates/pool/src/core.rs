@@ -1,0 +1,305 @@
+//! The state shared by `Group` and `Pool`: the members, the "empty" event, the slots, and the
+//! mapping operations (`map`, `apply`) built on them.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+use greenery_event::Event;
+use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, WaitReady, Waitable};
+use greenery_sync::Semaphore;
+
+use crate::error::MapError;
+
+/// A member of a group, whatever its output type.
+pub(crate) trait Member {
+    fn kill_nowait(&self);
+    fn ready(&self) -> bool;
+    fn wait(&self) -> WaitReady<'_>;
+    fn unlink(&self, id: LinkId) -> bool;
+}
+
+impl<T: 'static> Member for Greenlet<T> {
+    fn kill_nowait(&self) {
+        Greenlet::kill_nowait(self);
+    }
+
+    fn ready(&self) -> bool {
+        Greenlet::ready(self)
+    }
+
+    fn wait(&self) -> WaitReady<'_> {
+        self.wait_ready()
+    }
+
+    fn unlink(&self, id: LinkId) -> bool {
+        Greenlet::unlink(self, id)
+    }
+}
+
+struct Entry {
+    member: Rc<dyn Member>,
+    /// The link that discards the member when it finishes.
+    link: LinkId,
+    /// Already sent a kill (gevent's `dying`): a kill is sent only once.
+    dying: bool,
+}
+
+/// The shared state of a group or pool.
+pub(crate) struct Core {
+    /// Ordered by id, that is by spawn order.
+    members: RefCell<BTreeMap<GreenletId, Entry>>,
+    /// Set while the group is empty (gevent's `_empty_event`).
+    empty: Event,
+    /// The pool's slots: `None` for a group.
+    slots: Option<Semaphore>,
+    size: usize,
+}
+
+impl Core {
+    pub(crate) fn new(size: Option<usize>) -> Rc<Core> {
+        let empty = Event::new();
+        empty.set();
+        Rc::new(Core {
+            members: RefCell::new(BTreeMap::new()),
+            empty,
+            slots: size.map(Semaphore::new),
+            size: size.unwrap_or(usize::MAX),
+        })
+    }
+
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.members.borrow().len()
+    }
+
+    pub(crate) fn contains_id(&self, id: GreenletId) -> bool {
+        self.members.borrow().contains_key(&id)
+    }
+
+    pub(crate) fn contains_current(&self) -> bool {
+        let members = self.members.borrow();
+        !members.is_empty() && members.contains_key(&greenery_runtime::current_info().id())
+    }
+
+    pub(crate) fn free_count(&self) -> usize {
+        self.size.saturating_sub(self.len())
+    }
+
+    pub(crate) fn slots(&self) -> Option<&Semaphore> {
+        self.slots.as_ref()
+    }
+
+    /// Takes a slot, waiting for one (a group has no slots to wait for).
+    pub(crate) async fn acquire_slot(&self) {
+        if let Some(slots) = &self.slots {
+            slots.acquire().await.forget();
+        }
+    }
+
+    /// Takes a slot if one is free.
+    pub(crate) fn try_acquire_slot(&self) -> bool {
+        match &self.slots {
+            Some(slots) => match slots.try_acquire() {
+                Some(guard) => {
+                    guard.forget();
+                    true
+                }
+                None => false,
+            },
+            None => true,
+        }
+    }
+
+    fn release_slot(&self) {
+        if let Some(slots) = &self.slots {
+            slots.release();
+        }
+    }
+
+    /// Tracks `greenlet`, whose slot (if any) is already taken. Returns `false`, taking nothing,
+    /// if it is a member already.
+    pub(crate) fn track<T: 'static>(self: &Rc<Core>, greenlet: &Greenlet<T>) -> bool {
+        let id = greenlet.id();
+        if self.contains_id(id) {
+            return false;
+        }
+        let weak = Rc::downgrade(self);
+        let link = greenlet.link(move |greenlet| {
+            if let Some(core) = weak.upgrade() {
+                core.remove(greenlet.id());
+            }
+        });
+        self.members.borrow_mut().insert(
+            id,
+            Entry {
+                member: Rc::new(greenlet.clone()),
+                link,
+                dying: false,
+            },
+        );
+        self.empty.clear();
+        true
+    }
+
+    /// Forgets the member `id`, giving its slot back. Returns its entry if it was a member.
+    fn remove(&self, id: GreenletId) -> Option<Rc<dyn Member>> {
+        let (entry, now_empty) = {
+            let mut members = self.members.borrow_mut();
+            let entry = members.remove(&id)?;
+            (entry, members.is_empty())
+        };
+        self.release_slot();
+        if now_empty {
+            self.empty.set();
+        }
+        entry.member.unlink(entry.link);
+        Some(entry.member)
+    }
+
+    pub(crate) fn discard(&self, id: GreenletId) -> bool {
+        self.remove(id).is_some()
+    }
+
+    /// Spawns `future` as a member, waiting for a slot first.
+    pub(crate) async fn spawn<F>(self: &Rc<Core>, future: F) -> Greenlet<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.acquire_slot().await;
+        self.spawn_now(future)
+    }
+
+    /// Spawns `future` as a member; its slot is already taken.
+    pub(crate) fn spawn_now<F>(self: &Rc<Core>, future: F) -> Greenlet<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let greenlet = greenery_hub::spawn(future);
+        self.track(&greenlet);
+        greenlet
+    }
+
+    pub(crate) async fn join(&self) {
+        self.empty.wait().await;
+    }
+
+    pub(crate) async fn kill(&self) {
+        loop {
+            let (victims, all): (Vec<_>, Vec<_>) = {
+                let mut members = self.members.borrow_mut();
+                if members.is_empty() {
+                    return;
+                }
+                let victims = members
+                    .values_mut()
+                    .filter(|entry| !entry.dying)
+                    .map(|entry| {
+                        entry.dying = true;
+                        entry.member.clone()
+                    })
+                    .collect();
+                (
+                    victims,
+                    members.values().map(|e| e.member.clone()).collect(),
+                )
+            };
+            for victim in &victims {
+                victim.kill_nowait();
+            }
+            for member in &all {
+                member.wait().await;
+            }
+            // A member that had finished before the kill leaves from its link, which runs
+            // from a hub callback that is already queued.
+            if all.iter().all(|member| member.ready()) && self.len() > 0 {
+                greenery_runtime::sleep(Duration::ZERO).await;
+            }
+        }
+    }
+
+    /// Runs `f` on each item in member greenlets and returns the results in input order.
+    pub(crate) async fn map<I, F, Fut>(
+        self: &Rc<Core>,
+        f: F,
+        items: I,
+    ) -> Result<Vec<Fut::Output>, MapError>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        let core = self.clone();
+        let items = items.into_iter();
+        // As gevent, the spawning and collecting run in a helper greenlet (not a member).
+        let helper = greenery_hub::spawn(async move {
+            let f = Rc::new(f);
+            let mut greenlets = Vec::with_capacity(items.size_hint().0);
+            for item in items {
+                let f = f.clone();
+                greenlets.push(core.spawn(async move { f(item).await }).await);
+            }
+            drop(core);
+            let mut values = Vec::with_capacity(greenlets.len());
+            for (index, greenlet) in greenlets.into_iter().enumerate() {
+                greenlet.join().await;
+                match greenlet.take() {
+                    Some(value) => values.push(value),
+                    None => {
+                        let error = greenlet.error().unwrap_or(GreenletError::Killed);
+                        return Err(MapError::new(index, error));
+                    }
+                }
+            }
+            Ok(values)
+        });
+        let _kill = KillOnDrop(&helper);
+        helper.join().await;
+        match helper.take() {
+            Some(result) => result,
+            None => match helper.error() {
+                Some(GreenletError::Panicked(message)) => {
+                    panic!("the input of map panicked: {message}")
+                }
+                _ => panic!("the greenlet running map was killed"),
+            },
+        }
+    }
+
+    /// Runs `f` in a member greenlet, or inline if called from a member.
+    pub(crate) async fn apply<F, Fut>(self: &Rc<Core>, f: F) -> Result<Fut::Output, GreenletError>
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        if self.contains_current() {
+            return Ok(f().await);
+        }
+        let greenlet = self.spawn(async move { f().await }).await;
+        greenlet.join().await;
+        match greenlet.take() {
+            Some(value) => Ok(value),
+            None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
+        }
+    }
+}
+
+/// Kills a helper greenlet when the future waiting for it is dropped.
+pub(crate) struct KillOnDrop<'a, T: 'static>(pub(crate) &'a Greenlet<T>);
+
+impl<T: 'static> Drop for KillOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.kill_nowait();
+    }
+}

@@ -1,0 +1,1054 @@
+//! `Group` and `Pool`.
+
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+use greenery_hub::{Greenlet, GreenletError, Timeout};
+use greenery_runtime::timeout;
+
+use crate::core::Core;
+use crate::error::{MapError, PoolFull};
+use crate::imap::IMap;
+
+/// A set of running greenlets, without a bound on their number (gevent's `gevent.pool.Group`).
+///
+/// A greenlet joins the group when it is [`spawn`](Group::spawn)ed through it or
+/// [`add`](Group::add)ed, and leaves it when it finishes (from a link, as gevent's `rawlink`
+/// does) or is [`discard`](Group::discard)ed. The group can wait until it is empty
+/// ([`join`](Group::join)), kill every member ([`kill`](Group::kill)), and run a function over
+/// many items in member greenlets ([`map`](Group::map), [`imap`](Group::imap),
+/// [`imap_unordered`](Group::imap_unordered), [`apply`](Group::apply)).
+///
+/// `Group` is a cheap, cloneable handle: clones share the same members, so members can hold
+/// one.
+///
+/// # Examples
+///
+/// ```
+/// use greenery_pool::Group;
+///
+/// greenery_runtime::run(async {
+///     let group = Group::new();
+///     let a = group.spawn(async { 1 });
+///     let b = group.spawn(async { 2 });
+///     assert_eq!(group.len(), 2);
+///     group.join().await;
+///     assert!(group.is_empty());
+///     assert_eq!((a.value(), b.value()), (Some(1), Some(2)));
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Group {
+    core: Rc<Core>,
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group::new()
+    }
+}
+
+impl Group {
+    /// Creates an empty group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(greenery_pool::Group::new().is_empty());
+    /// ```
+    pub fn new() -> Group {
+        Group {
+            core: Core::new(None),
+        }
+    }
+
+    /// Spawns `future` as a new greenlet in the group and returns its handle.
+    ///
+    /// As with `greenery_hub::spawn`, nothing runs yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let g = group.spawn(async { "hi" });
+    ///     assert!(group.contains(&g));
+    ///     assert_eq!(g.get().await, Ok("hi"));
+    /// });
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Greenlet<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn_now(future)
+    }
+
+    /// Starts tracking `greenlet`: it leaves the group when it finishes. Adding a member again
+    /// does nothing; adding a finished greenlet tracks it until its links run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let g = greenery_hub::spawn(async {});
+    ///     group.add(&g);
+    ///     assert_eq!(group.len(), 1);
+    ///     group.join().await;
+    ///     assert!(!group.contains(&g));
+    /// });
+    /// ```
+    pub fn add<T: 'static>(&self, greenlet: &Greenlet<T>) {
+        self.core.track(greenlet);
+    }
+
+    /// Stops tracking `greenlet`; returns `false` if it was not a member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let g = group.spawn(std::future::pending::<()>());
+    ///     assert!(group.discard(&g));
+    ///     assert!(group.is_empty());
+    ///     g.kill().await;
+    /// });
+    /// ```
+    pub fn discard<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+        self.core.discard(greenlet.id())
+    }
+
+    /// Returns the number of members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     group.spawn(async {});
+    ///     assert_eq!(group.len(), 1);
+    ///     group.join().await;
+    ///     assert_eq!(group.len(), 0);
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.core.len()
+    }
+
+    /// Returns `true` if the group has no member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(greenery_pool::Group::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns `true` if `greenlet` is a member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let outside = greenery_hub::spawn(async {});
+    ///     assert!(!group.contains(&outside));
+    /// });
+    /// ```
+    pub fn contains<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+        self.core.contains_id(greenlet.id())
+    }
+
+    /// Waits until the group has been empty at least once (it may have new members by the
+    /// time the caller runs). Returns at once if it is empty.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     group.spawn(greenery_runtime::sleep(Duration::from_millis(1)));
+    ///     group.join().await;
+    ///     assert!(group.is_empty());
+    /// });
+    /// ```
+    pub async fn join(&self) {
+        self.core.join().await;
+    }
+
+    /// Waits until the group has been empty at least once, for at most `duration`:
+    /// `timeout(duration, self.join())`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if the group was not empty in time (gevent's `join` returns
+    /// `False`).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     group.spawn(std::future::pending::<()>());
+    ///     assert!(group.join_timeout(Duration::from_millis(1)).await.is_err());
+    ///     group.kill().await;
+    /// });
+    /// ```
+    pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+        timeout(duration, self.join()).await
+    }
+
+    /// Kills every member and waits until they are all dead, repeating while new members
+    /// appear. Each member is sent its kill only once, however many times `kill` is called.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: the kills already requested still happen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_hub::GreenletError;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let g = group.spawn(std::future::pending::<()>());
+    ///     group.kill().await;
+    ///     assert!(group.is_empty());
+    ///     assert_eq!(g.error(), Some(GreenletError::Killed));
+    /// });
+    /// ```
+    pub async fn kill(&self) {
+        self.core.kill().await;
+    }
+
+    /// Kills every member, waiting for at most `duration`: `timeout(duration, self.kill())`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if members were still alive after `duration` (gevent swallows it).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     group.spawn(std::future::pending::<()>());
+    ///     group.kill_timeout(Duration::from_secs(1)).await.unwrap();
+    /// });
+    /// ```
+    pub async fn kill_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+        timeout(duration, self.kill()).await
+    }
+
+    /// Runs `f(item)` for each item, each in a member greenlet, and returns the results in
+    /// input order (gevent's `map`).
+    ///
+    /// As in gevent, a helper greenlet (not a member) spawns the members and collects their
+    /// results, so nothing runs before the caller waits.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`MapError`] naming the first item, in input order, whose greenlet panicked or
+    /// was killed; the other members keep running.
+    ///
+    /// # Panics
+    ///
+    /// Panics if iterating `items` panics, as gevent re-raises an exception of the iterable.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future stops the spawning of further items; the members already spawned
+    /// keep running, and their results are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let squares = group.map(|n: u64| async move { n * n }, 0..5).await.unwrap();
+    ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
+    /// });
+    /// ```
+    pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        self.core.map(f, items).await
+    }
+
+    /// Returns a [`Stream`](futures_lite::Stream) of `f(item)` for each item, run in member
+    /// greenlets, in input order (gevent's `imap`). A failed member yields `Err` at its
+    /// position and the stream goes on.
+    ///
+    /// The results that finished ahead of the reader are kept without bound; see
+    /// [`imap_bounded`](Group::imap_bounded).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let slow_first = |n: u64| async move {
+    ///         greenery_runtime::sleep(Duration::from_millis(3 - n)).await;
+    ///         n
+    ///     };
+    ///     let order: Vec<_> = group.imap(slow_first, 0..3).map(Result::unwrap).collect().await;
+    ///     assert_eq!(order, [0, 1, 2]);
+    /// });
+    /// ```
+    pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, true, None)
+    }
+
+    /// Like [`imap`](Group::imap), but no new member is spawned while `max_unread` results
+    /// are finished and not read yet (gevent's `imap(..., maxsize=max_unread)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let all: Vec<_> = group.imap_bounded(|n: u8| async move { n }, 0..10, 2).collect().await;
+    ///     assert_eq!(all.len(), 10);
+    /// });
+    /// ```
+    pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, true, Some(max_unread))
+    }
+
+    /// Like [`imap`](Group::imap), but yields the results in the order the members finish
+    /// (gevent's `imap_unordered`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let slow_first = |n: u64| async move {
+    ///         greenery_runtime::sleep(Duration::from_millis(20 * (3 - n))).await;
+    ///         n
+    ///     };
+    ///     let order: Vec<_> =
+    ///         group.imap_unordered(slow_first, 0..3).map(Result::unwrap).collect().await;
+    ///     assert_eq!(order, [2, 1, 0]);
+    /// });
+    /// ```
+    pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, false, None)
+    }
+
+    /// Like [`imap_unordered`](Group::imap_unordered), with a bound on the finished, unread
+    /// results as in [`imap_bounded`](Group::imap_bounded).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     let n = group.imap_unordered_bounded(|n: u8| async move { n }, 0..10, 1).count().await;
+    ///     assert_eq!(n, 10);
+    /// });
+    /// ```
+    pub fn imap_unordered_bounded<I, F, Fut>(
+        &self,
+        f: F,
+        items: I,
+        max_unread: usize,
+    ) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, false, Some(max_unread))
+    }
+
+    /// Runs `f()` in a member greenlet and returns its result (gevent's `apply`). Called from
+    /// a member of this group, it runs `f()` inline instead, as gevent does.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`GreenletError`] of the member if it panicked or was killed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future does not stop the member; its result is then lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let group = greenery_pool::Group::new();
+    ///     assert_eq!(group.apply(|| async { 2 + 2 }).await, Ok(4));
+    /// });
+    /// ```
+    pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        self.core.apply(f).await
+    }
+}
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group").field("len", &self.len()).finish()
+    }
+}
+
+/// A group with a bound on the number of members running at once (gevent's
+/// `gevent.pool.Pool`).
+///
+/// A pool of size `n` has `n` slots, kept in a semaphore as gevent does: a member takes one
+/// when it joins and gives it back when it leaves (when it finishes, from a link, or is
+/// discarded). [`spawn`](Pool::spawn) waits for a free slot; [`try_spawn`](Pool::try_spawn)
+/// hands the future back when the pool is full. Everything else is as in [`Group`].
+///
+/// `Pool` is a cheap, cloneable handle: clones share the same members and slots.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use greenery_pool::Pool;
+///
+/// greenery_runtime::run(async {
+///     let pool = Pool::new(2);
+///     let most = Rc::new(Cell::new(0));
+///     let (p, m) = (pool.clone(), most.clone());
+///     pool.map(
+///         move |_: u32| {
+///             let (p, m) = (p.clone(), m.clone());
+///             async move {
+///                 m.set(m.get().max(p.len()));
+///                 greenery_runtime::sleep(std::time::Duration::ZERO).await;
+///             }
+///         },
+///         0..10,
+///     )
+///     .await
+///     .unwrap();
+///     assert_eq!(most.get(), 2);
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    core: Rc<Core>,
+}
+
+impl Pool {
+    /// Creates a pool with `size` slots. A pool of size 0 can never run a member: every
+    /// [`spawn`](Pool::spawn) waits forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = greenery_pool::Pool::new(10);
+    /// assert_eq!(pool.size(), 10);
+    /// assert_eq!(pool.free_count(), 10);
+    /// ```
+    pub fn new(size: usize) -> Pool {
+        Pool {
+            core: Core::new(Some(size)),
+        }
+    }
+
+    /// Returns the number of slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(greenery_pool::Pool::new(3).size(), 3);
+    /// ```
+    pub fn size(&self) -> usize {
+        self.core.size()
+    }
+
+    /// Waits for a free slot, then spawns `future` as a new member and returns its handle.
+    ///
+    /// The caller waits in line (FIFO) with the other spawners. As with
+    /// `greenery_hub::spawn`, the new greenlet does not run yet.
+    ///
+    /// # Cancel safety
+    ///
+    /// If the future is dropped while waiting for a slot, `future` is dropped unspawned and
+    /// no slot is taken; use [`try_spawn`](Pool::try_spawn) to keep it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     let first = pool.spawn(async { 1 }).await;
+    ///     // Waits until `first` finished and left.
+    ///     let second = pool.spawn(async { 2 }).await;
+    ///     assert!(first.ready());
+    ///     assert_eq!(second.get().await, Ok(2));
+    /// });
+    /// ```
+    pub async fn spawn<F>(&self, future: F) -> Greenlet<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn(future).await
+    }
+
+    /// Spawns `future` as a new member if a slot is free, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`PoolFull`], with `future` inside, if no slot is free.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::pending;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     assert!(pool.try_spawn(pending::<()>()).is_ok());
+    ///     assert!(pool.try_spawn(pending::<()>()).is_err());
+    ///     pool.kill().await;
+    /// });
+    /// ```
+    #[doc(alias = "start(blocking=False)")]
+    pub fn try_spawn<F>(&self, future: F) -> Result<Greenlet<F::Output>, PoolFull<F>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        if self.core.try_acquire_slot() {
+            Ok(self.core.spawn_now(future))
+        } else {
+            Err(PoolFull(future))
+        }
+    }
+
+    /// Waits for a free slot, then starts tracking `greenlet` with it. Adding a member again
+    /// does nothing.
+    ///
+    /// As gevent warns, `greenlet` keeps running while this waits, so a pool can be made to
+    /// run more greenlets than its size this way; prefer [`spawn`](Pool::spawn).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: dropping the future takes no slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     let g = greenery_hub::spawn(async {});
+    ///     pool.add(&g).await;
+    ///     assert!(pool.full());
+    ///     pool.join().await;
+    ///     assert!(!pool.full());
+    /// });
+    /// ```
+    pub async fn add<T: 'static>(&self, greenlet: &Greenlet<T>) {
+        if self.contains(greenlet) {
+            return;
+        }
+        self.core.acquire_slot().await;
+        if !self.core.track(greenlet) {
+            // It was added while we waited: give the slot back.
+            if let Some(slots) = self.core.slots() {
+                slots.release();
+            }
+        }
+    }
+
+    /// Stops tracking `greenlet`, giving its slot back; returns `false` if it was not a
+    /// member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     let g = pool.spawn(std::future::pending::<()>()).await;
+    ///     assert!(pool.discard(&g));
+    ///     assert_eq!(pool.free_count(), 1);
+    ///     g.kill().await;
+    /// });
+    /// ```
+    pub fn discard<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+        self.core.discard(greenlet.id())
+    }
+
+    /// Returns the number of members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(4);
+    ///     pool.spawn(async {}).await;
+    ///     assert_eq!(pool.len(), 1);
+    ///     pool.join().await;
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.core.len()
+    }
+
+    /// Returns `true` if the pool has no member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(greenery_pool::Pool::new(1).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns `true` if `greenlet` is a member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     let g = pool.spawn(async {}).await;
+    ///     assert!(pool.contains(&g));
+    ///     pool.join().await;
+    /// });
+    /// ```
+    pub fn contains<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+        self.core.contains_id(greenlet.id())
+    }
+
+    /// Returns `true` if no slot is free (spawn would wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     assert!(!pool.full());
+    ///     pool.spawn(async {}).await;
+    ///     assert!(pool.full());
+    ///     pool.join().await;
+    /// });
+    /// ```
+    pub fn full(&self) -> bool {
+        self.free_count() == 0
+    }
+
+    /// Returns the number of free slots: `size - len`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(3);
+    ///     pool.spawn(async {}).await;
+    ///     assert_eq!(pool.free_count(), 2);
+    ///     pool.join().await;
+    /// });
+    /// ```
+    pub fn free_count(&self) -> usize {
+        self.core.free_count()
+    }
+
+    /// Waits until a slot is free, without taking it, and returns the number of free slots
+    /// then (possibly 0 if another greenlet took it first).
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: it takes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     pool.spawn(async {}).await;
+    ///     assert_eq!(pool.wait_available().await, 1);
+    /// });
+    /// ```
+    pub async fn wait_available(&self) -> usize {
+        match self.core.slots() {
+            Some(slots) => slots.wait().await,
+            None => 1,
+        }
+    }
+
+    /// Waits until a slot is free, for at most `duration`:
+    /// `timeout(duration, self.wait_available())`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if no slot was free in time.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(0);
+    ///     assert!(pool.wait_available_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
+    pub async fn wait_available_timeout(&self, duration: Duration) -> Result<usize, Timeout> {
+        timeout(duration, self.wait_available()).await
+    }
+
+    /// Waits until the pool has been empty at least once; see [`Group::join`].
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     pool.spawn(async {}).await;
+    ///     pool.join().await;
+    ///     assert!(pool.is_empty());
+    /// });
+    /// ```
+    pub async fn join(&self) {
+        self.core.join().await;
+    }
+
+    /// Waits until the pool has been empty at least once, for at most `duration`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if the pool was not empty in time.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     pool.spawn(std::future::pending::<()>()).await;
+    ///     assert!(pool.join_timeout(Duration::from_millis(1)).await.is_err());
+    ///     pool.kill().await;
+    /// });
+    /// ```
+    pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+        timeout(duration, self.join()).await
+    }
+
+    /// Kills every member and waits until they are all dead; see [`Group::kill`].
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: the kills already requested still happen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     pool.spawn(std::future::pending::<()>()).await;
+    ///     pool.kill().await;
+    ///     assert_eq!(pool.free_count(), 2);
+    /// });
+    /// ```
+    pub async fn kill(&self) {
+        self.core.kill().await;
+    }
+
+    /// Kills every member, waiting for at most `duration`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Timeout`] if members were still alive after `duration`.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     pool.spawn(std::future::pending::<()>()).await;
+    ///     pool.kill_timeout(Duration::from_secs(1)).await.unwrap();
+    /// });
+    /// ```
+    pub async fn kill_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+        timeout(duration, self.kill()).await
+    }
+
+    /// Runs `f(item)` for each item in member greenlets, at most [`size`](Pool::size) at a
+    /// time, and returns the results in input order; see [`Group::map`].
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`MapError`] naming the first item, in input order, whose greenlet panicked or
+    /// was killed; the other members keep running.
+    ///
+    /// # Panics
+    ///
+    /// Panics if iterating `items` panics.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future stops the spawning of further items; the members already spawned
+    /// keep running, and their results are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     let doubled = pool.map(|n: u32| async move { n * 2 }, [1, 2, 3]).await.unwrap();
+    ///     assert_eq!(doubled, [2, 4, 6]);
+    /// });
+    /// ```
+    pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        self.core.map(f, items).await
+    }
+
+    /// Returns a stream of `f(item)` for each item, in input order, run at most
+    /// [`size`](Pool::size) at a time; see [`Group::imap`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     let out: Vec<_> = pool.imap(|n: u8| async move { n + 1 }, 0..3).collect().await;
+    ///     assert_eq!(out, [Ok(1), Ok(2), Ok(3)]);
+    /// });
+    /// ```
+    pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, true, None)
+    }
+
+    /// Like [`imap`](Pool::imap), with at most `max_unread` finished, unread results; see
+    /// [`Group::imap_bounded`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(4);
+    ///     let n = pool.imap_bounded(|n: u8| async move { n }, 0..20, 2).count().await;
+    ///     assert_eq!(n, 20);
+    /// });
+    /// ```
+    pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, true, Some(max_unread))
+    }
+
+    /// Like [`imap`](Pool::imap), in the order the members finish; see
+    /// [`Group::imap_unordered`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     let n = pool.imap_unordered(|n: u8| async move { n }, 0..5).count().await;
+    ///     assert_eq!(n, 5);
+    /// });
+    /// ```
+    pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, false, None)
+    }
+
+    /// Like [`imap_unordered`](Pool::imap_unordered), with at most `max_unread` finished,
+    /// unread results.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(2);
+    ///     let n = pool.imap_unordered_bounded(|n: u8| async move { n }, 0..5, 1).count().await;
+    ///     assert_eq!(n, 5);
+    /// });
+    /// ```
+    pub fn imap_unordered_bounded<I, F, Fut>(
+        &self,
+        f: F,
+        items: I,
+        max_unread: usize,
+    ) -> IMap<Fut::Output>
+    where
+        I: IntoIterator,
+        I::IntoIter: 'static,
+        I::Item: 'static,
+        F: Fn(I::Item) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        IMap::new(&self.core, f, items, false, Some(max_unread))
+    }
+
+    /// Runs `f()` in a member greenlet (waiting for a slot) and returns its result. Called from
+    /// a member of this pool, it runs `f()` inline instead, as gevent does, so that a full pool
+    /// cannot deadlock itself.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`GreenletError`] of the member if it panicked or was killed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future while it waits for a slot drops `f` unrun; afterwards, the member
+    /// keeps running and its result is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// greenery_runtime::run(async {
+    ///     let pool = greenery_pool::Pool::new(1);
+    ///     let inner = pool.clone();
+    ///     // The outer call holds the only slot; the inner one runs inline.
+    ///     let result = pool.apply(move || async move { inner.apply(|| async { 5 }).await }).await;
+    ///     assert_eq!(result, Ok(Ok(5)));
+    /// });
+    /// ```
+    pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        self.core.apply(f).await
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("size", &self.size())
+            .field("len", &self.len())
+            .finish()
+    }
+}

@@ -1,0 +1,491 @@
+//! The counting semaphore under `Semaphore`, `BoundedSemaphore`, `Lock` and `RLock`: gevent's
+//! `Semaphore`, an `AbstractLinkable` with `_notify_all = False` (gevent-semantics.md rule S6).
+//!
+//! A release never hands a permit over, and never wakes anyone itself. If greenlets wait and
+//! no *notifier* is on its way, it queues one hub callback (at the tail of the hub's FIFO run
+//! queue); until it runs, anyone who acquires without blocking takes the permit (DESIGN rule
+//! 4). When the notifier runs, it switches to the first waiter ([`greenery_runtime::switch_to`]),
+//! which takes a permit and runs until it blocks; then, while a permit is still free, to the
+//! next one, and so on up to the last waiter present when the pass started. A waiter the pass
+//! does not reach keeps its place. When the pass ends, a new notifier is queued if a permit is
+//! free and greenlets wait.
+//!
+//! Waiters whose hub is on another thread cannot be switched to: if the first waiter blocked
+//! on another thread, a release wakes, at once, as many waiting acquirers as there are free
+//! permits (and the `wait`ers ahead of them). One that finds no permit left when it runs waits
+//! again at the head of the line; one that is dropped before it ran passes its wake-up on.
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use crate::waitlist::WaitList;
+
+/// An identity of the calling thread, to tell whether a waiter blocked on this thread's hub.
+fn thread_tag() -> usize {
+    thread_local! {
+        // GLOBAL: only its address is used, as an identity of the thread.
+        static TAG: u8 = const { 0 };
+    }
+    TAG.with(|tag| std::ptr::from_ref(tag) as usize)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Waits for a permit (`acquire`).
+    Acquire,
+    /// Waits until a permit is free, without taking it (`wait`).
+    Wait,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Notified {
+    No,
+    /// Switched to by a notifier.
+    ByNotifier,
+    /// Woken directly (a waiter on another thread's hub), not run yet.
+    Directly,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    kind: Kind,
+    /// The thread whose hub the waiter blocked on.
+    thread: usize,
+    /// Registration order, to find where a pass ends.
+    seq: u64,
+    notified: Notified,
+}
+
+/// The shared state of one semaphore, behind a cheap handle.
+#[derive(Clone)]
+pub(crate) struct Core {
+    state: Arc<Mutex<State>>,
+    /// `BoundedSemaphore`'s initial value.
+    bound: Option<usize>,
+}
+
+struct State {
+    /// Free permits (gevent's `counter`).
+    counter: usize,
+    /// Permits held through a live guard.
+    guards: usize,
+    links: WaitList<Link>,
+    next_seq: u64,
+    /// A notifier is pending or running (gevent's `_notifier`).
+    notifier: bool,
+    /// Acquirers woken directly that have not run yet.
+    in_flight: usize,
+}
+
+fn lock(state: &Arc<Mutex<State>>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl State {
+    /// gevent's `_check_and_notify`: queues a notifier if a permit is free, greenlets wait and
+    /// none is on its way.
+    fn check_and_notify(&mut self, shared: &Arc<Mutex<State>>) {
+        if self.counter == 0 || self.notifier {
+            return;
+        }
+        let Some(head) = self.links.front() else {
+            return;
+        };
+        if self.links.state(head).thread == thread_tag() {
+            self.notifier = true;
+            greenery_runtime::spawn_callback(notify(shared.clone()));
+        } else {
+            self.wake_directly();
+        }
+    }
+
+    /// Wakes as many acquirers as there are free permits without one on its way, and the
+    /// `wait`ers ahead of them.
+    fn wake_directly(&mut self) {
+        while self.counter > self.in_flight {
+            let Some(key) = self.links.pop_front() else {
+                break;
+            };
+            let link = self.links.state_mut(key);
+            link.notified = Notified::Directly;
+            if link.kind == Kind::Acquire {
+                self.in_flight += 1;
+            }
+            self.links.wake(key);
+        }
+    }
+
+    fn link(&mut self, kind: Kind, cx: &Context<'_>) -> usize {
+        self.next_seq += 1;
+        let link = Link {
+            kind,
+            thread: thread_tag(),
+            seq: self.next_seq,
+            notified: Notified::No,
+        };
+        self.links.push_back(link, cx.waker())
+    }
+
+    /// Takes a resumed link's notification; returns whether it had one.
+    fn take_notification(&mut self, key: usize) -> bool {
+        let link = self.links.state_mut(key);
+        let notified = link.notified;
+        link.notified = Notified::No;
+        if notified == Notified::Directly && link.kind == Kind::Acquire {
+            self.in_flight -= 1;
+        }
+        notified != Notified::No
+    }
+
+    /// Links a resumed waiter again at its place in the line (by registration order).
+    fn relink(&mut self, key: usize) {
+        let seq = self.links.state(key).seq;
+        let mut before = self.links.front();
+        while let Some(k) = before {
+            if self.links.state(k).seq > seq {
+                break;
+            }
+            before = self.links.next(k);
+        }
+        self.links.relink_before(key, before);
+    }
+
+    fn take(&mut self) {
+        self.counter -= 1;
+        self.guards += 1;
+    }
+
+    /// Adds a free permit (a release). Never switches.
+    fn give_back(&mut self, shared: &Arc<Mutex<State>>) {
+        self.counter += 1;
+        self.check_and_notify(shared);
+    }
+}
+
+/// gevent's `_notify_links` with `_notify_all = False`, run as a hub callback.
+async fn notify(shared: Arc<Mutex<State>>) {
+    let last = {
+        let state = lock(&shared);
+        state.links.back().map(|key| state.links.state(key).seq)
+    };
+    if let Some(last) = last {
+        loop {
+            let (waker, was_last) = {
+                let mut state = lock(&shared);
+                if state.counter == 0 {
+                    break;
+                }
+                let Some(key) = state.links.front() else {
+                    break;
+                };
+                let seq = state.links.state(key).seq;
+                if seq > last {
+                    break;
+                }
+                state.links.unlink(key);
+                state.links.state_mut(key).notified = Notified::ByNotifier;
+                (state.links.take_waker(key), seq == last)
+            };
+            if let Some(waker) = waker {
+                // The waiter runs now, until it blocks.
+                greenery_runtime::switch_to(&waker).await;
+            }
+            if was_last {
+                break;
+            }
+        }
+    }
+    let mut state = lock(&shared);
+    state.notifier = false;
+    state.check_and_notify(&shared);
+}
+
+/// The error of releasing a `BoundedSemaphore` (or a `Lock`) more times than it was acquired.
+///
+/// # Examples
+///
+/// ```
+/// use greenery_sync::BoundedSemaphore;
+///
+/// let sem = BoundedSemaphore::new(1);
+/// let err = sem.release().unwrap_err();
+/// assert_eq!(err.to_string(), "semaphore released too many times");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverRelease(());
+
+impl fmt::Display for OverRelease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore released too many times")
+    }
+}
+
+impl Error for OverRelease {}
+
+impl Core {
+    pub(crate) fn new(permits: usize, bound: Option<usize>) -> Core {
+        Core {
+            state: Arc::new(Mutex::new(State {
+                counter: permits,
+                guards: 0,
+                links: WaitList::new(),
+                next_seq: 0,
+                notifier: false,
+                in_flight: 0,
+            })),
+            bound,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    pub(crate) fn acquire(&self) -> Acquire<'_> {
+        Acquire {
+            core: self,
+            step: Step::Idle,
+        }
+    }
+
+    pub(crate) fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
+        let mut state = self.lock();
+        if state.counter > 0 {
+            state.take();
+            Some(SemaphoreGuard { core: self })
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn wait(&self) -> Wait<'_> {
+        Wait {
+            core: self,
+            step: Step::Idle,
+        }
+    }
+
+    /// The raw `+1` of `release()`.
+    pub(crate) fn release(&self) -> Result<(), OverRelease> {
+        let mut state = self.lock();
+        if let Some(bound) = self.bound {
+            if state.counter + state.guards >= bound {
+                return Err(OverRelease(()));
+            }
+        }
+        state.give_back(&self.state);
+        Ok(())
+    }
+
+    pub(crate) fn available(&self) -> usize {
+        self.lock().counter
+    }
+
+    fn release_guard(&self) {
+        let mut state = self.lock();
+        state.guards -= 1;
+        state.give_back(&self.state);
+    }
+
+    fn forget_guard(&self) {
+        self.lock().guards -= 1;
+    }
+
+    pub(crate) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct(name)
+            .field("available", &state.counter)
+            .field("waiters", &state.links.len())
+            .finish()
+    }
+}
+
+/// A permit of a [`Semaphore`](crate::Semaphore) or a
+/// [`BoundedSemaphore`](crate::BoundedSemaphore), released when dropped.
+///
+/// Dropping it is gevent's `release()` at the end of a `with sem:` block: it never switches,
+/// and it admits the first blocked waiter. A killed greenlet drops its guards, so it releases
+/// what it held. [`forget`](SemaphoreGuard::forget) keeps the permit taken instead.
+///
+/// # Examples
+///
+/// ```
+/// use greenery_sync::Semaphore;
+///
+/// greenery_runtime::run(async {
+///     let sem = Semaphore::new(1);
+///     {
+///         let _guard = sem.acquire().await;
+///         assert!(sem.locked());
+///     }
+///     assert!(!sem.locked());
+/// });
+/// ```
+#[must_use = "if unused the permit is released at once"]
+pub struct SemaphoreGuard<'a> {
+    core: &'a Core,
+}
+
+impl SemaphoreGuard<'_> {
+    /// Keeps the permit taken: dropping the guard no longer releases it. Call the semaphore's
+    /// `release()` later to give it back (gevent's `acquire()` / `release()` style).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_sync::Semaphore;
+    ///
+    /// greenery_runtime::run(async {
+    ///     let sem = Semaphore::new(1);
+    ///     sem.acquire().await.forget();
+    ///     assert!(sem.locked());
+    ///     sem.release();
+    ///     assert!(!sem.locked());
+    /// });
+    /// ```
+    pub fn forget(self) {
+        self.core.forget_guard();
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    fn drop(&mut self) {
+        self.core.release_guard();
+    }
+}
+
+impl fmt::Debug for SemaphoreGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreGuard").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+enum Step {
+    Idle,
+    Waiting(usize),
+    Done,
+}
+
+/// The future returned by `acquire()` on [`Semaphore`](crate::Semaphore) and
+/// [`BoundedSemaphore`](crate::BoundedSemaphore).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Acquire<'a> {
+    core: &'a Core,
+    step: Step,
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = SemaphoreGuard<'a>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphoreGuard<'a>> {
+        let this = self.get_mut();
+        let core = this.core;
+        let mut state = core.lock();
+        match this.step {
+            Step::Idle => {
+                if state.counter > 0 {
+                    state.take();
+                    this.step = Step::Done;
+                    return Poll::Ready(SemaphoreGuard { core });
+                }
+                this.step = Step::Waiting(state.link(Kind::Acquire, cx));
+                Poll::Pending
+            }
+            Step::Waiting(key) => {
+                if state.take_notification(key) {
+                    if state.counter > 0 {
+                        state.take();
+                        state.links.free(key);
+                        this.step = Step::Done;
+                        return Poll::Ready(SemaphoreGuard { core });
+                    }
+                    // Someone took the permit before we ran: wait again, keeping our place.
+                    state.relink(key);
+                }
+                state.links.set_waker(key, cx.waker());
+                Poll::Pending
+            }
+            Step::Done => panic!("`Acquire` polled after completion"),
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        if let Step::Waiting(key) = self.step {
+            let mut state = self.core.lock();
+            let notified = state.take_notification(key);
+            state.links.free(key);
+            if notified {
+                // Woken but never ran: pass the wake-up on.
+                state.check_and_notify(&self.core.state);
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire").field("step", &self.step).finish()
+    }
+}
+
+/// The future returned by `wait()` on [`Semaphore`](crate::Semaphore) and
+/// [`BoundedSemaphore`](crate::BoundedSemaphore).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Wait<'a> {
+    core: &'a Core,
+    step: Step,
+}
+
+impl Future for Wait<'_> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        let mut state = this.core.lock();
+        match this.step {
+            Step::Idle => {
+                if state.counter > 0 {
+                    this.step = Step::Done;
+                    return Poll::Ready(state.counter);
+                }
+                this.step = Step::Waiting(state.link(Kind::Wait, cx));
+                Poll::Pending
+            }
+            Step::Waiting(key) => {
+                if state.take_notification(key) {
+                    state.links.free(key);
+                    this.step = Step::Done;
+                    return Poll::Ready(state.counter);
+                }
+                state.links.set_waker(key, cx.waker());
+                Poll::Pending
+            }
+            Step::Done => panic!("`Wait` polled after completion"),
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if let Step::Waiting(key) = self.step {
+            // A `wait` takes nothing, so there is nothing to pass on.
+            let mut state = self.core.lock();
+            state.take_notification(key);
+            state.links.free(key);
+        }
+    }
+}
+
+impl fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait").field("step", &self.step).finish()
+    }
+}
