@@ -125,10 +125,16 @@ impl Core {
     /// Tracks `greenlet`, whose slot (if any) is already taken. Returns `false`, taking nothing,
     /// if it is a member already.
     pub(crate) fn track<T: 'static>(self: &Rc<Core>, greenlet: &Greenlet<T>) -> bool {
-        let id = greenlet.id();
-        if self.contains_id(id) {
+        if self.contains_id(greenlet.id()) {
             return false;
         }
+        self.insert(greenlet);
+        true
+    }
+
+    /// Tracks `greenlet`, which is not a member yet.
+    fn insert<T: 'static>(self: &Rc<Core>, greenlet: &Greenlet<T>) {
+        let id = greenlet.id();
         let weak = Rc::downgrade(self);
         let link = greenlet.link(move |greenlet| {
             if let Some(core) = weak.upgrade() {
@@ -144,7 +150,6 @@ impl Core {
             },
         );
         self.empty.clear();
-        true
     }
 
     /// Forgets the member `id`, giving its slot back. Returns its entry if it was a member.
@@ -183,7 +188,8 @@ impl Core {
         F::Output: 'static,
     {
         let greenlet = greenery_hub::spawn(future);
-        self.track(&greenlet);
+        // A greenlet spawned just now is no member yet: skip `track`'s membership lookup.
+        self.insert(&greenlet);
         greenlet
     }
 

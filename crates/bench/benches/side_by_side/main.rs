@@ -34,6 +34,10 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    if let Some(i) = args.iter().position(|a| a == "--w7-child") {
+        w7_idle_memory::child(args.get(i + 1).expect("--w7-child takes a contender"));
+        return;
+    }
     let json = args.iter().any(|a| a == "--json");
     let reps = args
         .iter()

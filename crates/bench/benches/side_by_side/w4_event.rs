@@ -1,6 +1,7 @@
 //! W4: one Event waking 10k waiters, 10 rounds (ns per woken waiter).
 
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use greenery_bench::{Outcome, Workload, measure};
@@ -46,13 +47,21 @@ fn tokio() -> Duration {
         let mut took = Duration::ZERO;
         for _ in 0..ROUNDS {
             let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+            let started = std::sync::Arc::new(AtomicUsize::new(0));
             let waiters: Vec<_> = (0..WAITERS)
                 .map(|_| {
-                    let notify = notify.clone();
-                    tokio::spawn(async move { notify.notified().await })
+                    let (notify, started) = (notify.clone(), started.clone());
+                    tokio::spawn(async move {
+                        started.fetch_add(1, Ordering::Relaxed);
+                        notify.notified().await
+                    })
                 })
                 .collect();
-            tokio::task::yield_now().await;
+            // tokio's yield_now lets only part of the run queue go before the caller resumes, and
+            // notify_waiters wakes only the waiters already polled: wait until all of them are.
+            while started.load(Ordering::Relaxed) < WAITERS as usize {
+                tokio::task::yield_now().await;
+            }
             let start = Instant::now();
             notify.notify_waiters();
             for w in waiters {
