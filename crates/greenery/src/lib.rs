@@ -22,6 +22,18 @@
 //! });
 //! ```
 //!
+//! # Feature flags
+//!
+//! Every module is on by default; each can be turned off on its own.
+//!
+//! - `event`: [`event`] (`Event`, `AsyncResult`).
+//! - `sync`: [`sync`] (`Semaphore`, `BoundedSemaphore`, `DummySemaphore`, `Lock`, `RLock`).
+//! - `queue`: [`queue`] (`Queue`, `PriorityQueue`, `LifoQueue`, `Channel`).
+//! - `local`: [`local`] (`Local<T>`).
+//! - `pool`: [`pool`] (`Group`, `Pool`, `ThreadPool`); turns on `event` and `sync`.
+//! - `subprocess`: [`subprocess`] (`Popen`, `run`, `call`, `check_output`).
+//! - `actor`: [`actor`] (`Actor`, `Addr`, `Supervisor`); turns on `queue`.
+//!
 //! # Differences from gevent
 //!
 //! - A greenlet is a future: it switches only at `.await`. `greenery::run(main)` drives the
