@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -84,33 +83,30 @@ pub fn iwait<'a, W>(objects: impl IntoIterator<Item = &'a W>) -> Iwait<'a>
 where
     W: Waitable + ?Sized + 'a,
 {
-    let shared = Arc::new(Shared {
-        ready: Mutex::new(VecDeque::new()),
-        waker: Mutex::new(None),
-    });
-    let entries: Vec<Entry<'a>> = objects
+    let futures: Vec<WaitReady<'a>> = objects
+        .into_iter()
+        .map(|object| object.wait_ready())
+        .collect();
+    let count = futures.len();
+    // Every entry starts queued, so the first poll polls them all, in order.
+    let shared = Arc::new(Shared(Mutex::new(Ready {
+        order: (0..count).collect(),
+        queued: vec![true; count],
+        waker: None,
+    })));
+    let entries = futures
         .into_iter()
         .enumerate()
-        .map(|(index, object)| {
-            let flag = Arc::new(EntryWaker {
+        .map(|(index, future)| Entry {
+            future: Some(future),
+            waker: Waker::from(Arc::new(EntryWaker {
                 index,
-                queued: AtomicBool::new(true),
                 shared: shared.clone(),
-            });
-            Entry {
-                future: Some(object.wait_ready()),
-                waker: Waker::from(flag.clone()),
-                flag,
-            }
+            })),
         })
         .collect();
-    shared
-        .ready
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .extend(0..entries.len());
     Iwait {
-        pending: entries.len(),
+        pending: count,
         entries,
         shared,
     }
@@ -127,18 +123,28 @@ pub struct Iwait<'a> {
 struct Entry<'a> {
     future: Option<WaitReady<'a>>,
     waker: Waker,
-    flag: Arc<EntryWaker>,
 }
 
-struct Shared {
+/// What the entries' wakers share with the stream, behind one lock.
+struct Shared(Mutex<Ready>);
+
+struct Ready {
     /// Indices whose futures were woken and are due for a poll, in wake order.
-    ready: Mutex<VecDeque<usize>>,
-    waker: Mutex<Option<Waker>>,
+    order: VecDeque<usize>,
+    /// Whether each index is in `order` (so a future woken twice is polled once).
+    queued: Vec<bool>,
+    /// The waker of the task polling the stream.
+    waker: Option<Waker>,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ready> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 struct EntryWaker {
     index: usize,
-    queued: AtomicBool,
     shared: Arc<Shared>,
 }
 
@@ -148,20 +154,15 @@ impl Wake for EntryWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
-            self.shared
-                .ready
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push_back(self.index);
-        }
-        if let Some(waker) = self
-            .shared
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        let waker = {
+            let mut ready = self.shared.lock();
+            if !ready.queued[self.index] {
+                ready.queued[self.index] = true;
+                ready.order.push_back(self.index);
+            }
+            ready.waker.take()
+        };
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
@@ -183,19 +184,20 @@ impl Stream for Iwait<'_> {
         if self.pending == 0 {
             return Poll::Ready(None);
         }
-        *self.shared.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
         loop {
-            let next = self
-                .shared
-                .ready
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop_front();
+            let next = {
+                let mut ready = self.shared.lock();
+                let next = ready.order.pop_front();
+                match next {
+                    Some(index) => ready.queued[index] = false,
+                    None => ready.waker = Some(cx.waker().clone()),
+                }
+                next
+            };
             let Some(index) = next else {
                 return Poll::Pending;
             };
             let entry = &mut self.entries[index];
-            entry.flag.queued.store(false, Ordering::Release);
             let Some(future) = entry.future.as_mut() else {
                 continue;
             };

@@ -38,7 +38,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use greenery_runtime::{Inherit, current_info};
 
@@ -76,7 +76,7 @@ use greenery_runtime::{Inherit, current_info};
 /// ```
 #[doc(alias = "local")]
 pub struct Local<T: 'static> {
-    key: AtomicUsize,
+    key: OnceLock<usize>,
     inherit: Option<Inherit>,
     _value: PhantomData<fn() -> T>,
 }
@@ -87,9 +87,12 @@ type Slot<T> = Rc<RefCell<T>>;
 
 fn next_key() -> usize {
     // GLOBAL: a process-wide counter that gives every `Local` a distinct key in the greenlets'
-    // local maps (its address would change when a non-static `Local` moves).
-    static NEXT: AtomicUsize = AtomicUsize::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    // local maps (its address would change when a non-static `Local` moves). It is taken once
+    // per `Local`, so a lock costs nothing that matters.
+    static NEXT: Mutex<usize> = Mutex::new(1);
+    let mut next = NEXT.lock().unwrap_or_else(|e| e.into_inner());
+    *next += 1;
+    *next - 1
 }
 
 fn inherit_clone<T: Clone + 'static>(value: &dyn Any) -> Box<dyn Any> {
@@ -111,7 +114,7 @@ impl<T: 'static> Local<T> {
     /// ```
     pub const fn new() -> Local<T> {
         Local {
-            key: AtomicUsize::new(0),
+            key: OnceLock::new(),
             inherit: None,
             _value: PhantomData,
         }
@@ -139,26 +142,14 @@ impl<T: 'static> Local<T> {
         T: Clone,
     {
         Local {
-            key: AtomicUsize::new(0),
+            key: OnceLock::new(),
             inherit: Some(inherit_clone::<T>),
             _value: PhantomData,
         }
     }
 
     fn key(&self) -> usize {
-        match self.key.load(Ordering::Acquire) {
-            0 => {
-                let key = next_key();
-                match self
-                    .key
-                    .compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire)
-                {
-                    Ok(_) => key,
-                    Err(existing) => existing,
-                }
-            }
-            key => key,
-        }
+        *self.key.get_or_init(next_key)
     }
 
     fn slot(&self) -> Option<Slot<T>> {
@@ -319,8 +310,7 @@ impl<T: 'static> Default for Local<T> {
 
 impl<T: 'static> Drop for Local<T> {
     fn drop(&mut self) {
-        let key = *self.key.get_mut();
-        if key != 0 {
+        if let Some(&key) = self.key.get() {
             // The value is dropped outside the map's borrow: its destructor may use Locals.
             let old = current_info().with_locals(|locals| locals.remove(key));
             drop(old);
@@ -332,10 +322,7 @@ impl<T: 'static> fmt::Debug for Local<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Local")
             .field("inherited", &self.inherit.is_some())
-            .field(
-                "set_here",
-                &(self.key.load(Ordering::Acquire) != 0 && self.is_set()),
-            )
+            .field("set_here", &(self.key.get().is_some() && self.is_set()))
             .finish()
     }
 }

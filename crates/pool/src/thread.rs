@@ -5,7 +5,6 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -20,13 +19,19 @@ struct Shared {
     jobs: Receiver<Job>,
     workers: Mutex<Workers>,
     max: usize,
-    /// Tasks submitted and not finished yet.
-    unfinished: AtomicUsize,
+}
+
+impl Shared {
+    fn workers(&self) -> std::sync::MutexGuard<'_, Workers> {
+        self.workers.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 struct Workers {
     threads: usize,
     idle: usize,
+    /// Tasks submitted and not finished yet.
+    unfinished: usize,
 }
 
 /// Runs blocking closures on a bounded set of OS threads, with results awaited from greenlets
@@ -83,9 +88,9 @@ impl ThreadPool {
                 workers: Mutex::new(Workers {
                     threads: 0,
                     idle: 0,
+                    unfinished: 0,
                 }),
                 max: max_threads,
-                unfinished: AtomicUsize::new(0),
             }),
             sender,
         }
@@ -133,7 +138,7 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn len(&self) -> usize {
-        self.shared.unfinished.load(Ordering::Acquire)
+        self.shared.workers().unfinished
     }
 
     /// Returns `true` if no task is unfinished.
@@ -148,10 +153,7 @@ impl ThreadPool {
     }
 
     fn workers(&self) -> std::sync::MutexGuard<'_, Workers> {
-        self.shared
-            .workers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.shared.workers()
     }
 
     /// Queues `f` to run on one of the pool's threads and returns a future of its result.
@@ -182,10 +184,10 @@ impl ThreadPool {
         let shared = self.shared.clone();
         let job: Job = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(f)).map_err(|p| ThreadPanic(message(&*p)));
-            shared.unfinished.fetch_sub(1, Ordering::AcqRel);
+            shared.workers().unfinished -= 1;
             let _ = sender.try_send(result);
         });
-        self.shared.unfinished.fetch_add(1, Ordering::AcqRel);
+        self.shared.workers().unfinished += 1;
         // The channel is unbounded and this handle keeps it open.
         let _ = self.sender.try_send(job);
         self.start_worker_if_needed();

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -44,11 +43,20 @@ struct Hub {
     report_panics: Cell<bool>,
 }
 
-/// Tasks woken from other threads, waiting to join the hub's run queue.
-struct Remote {
-    queue: Mutex<Vec<Runnable>>,
-    pending: AtomicBool,
-    waker: Mutex<Option<Waker>>,
+/// Tasks woken from other threads, waiting to join the hub's run queue, and the waker of the
+/// parked hub. One lock guards both, so a wake cannot slip between the hub's last look and its
+/// parking.
+struct Remote(Mutex<RemoteState>);
+
+struct RemoteState {
+    queue: Vec<Runnable>,
+    waker: Option<Waker>,
+}
+
+impl Remote {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RemoteState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 thread_local! {
@@ -59,7 +67,7 @@ thread_local! {
         front: Cell::new(false),
         resume_front: Cell::new(false),
         parked: RefCell::new(None),
-        remote: Arc::new(Remote { queue: Mutex::new(Vec::new()), pending: AtomicBool::new(false), waker: Mutex::new(None) }),
+        remote: Arc::new(Remote(Mutex::new(RemoteState { queue: Vec::new(), waker: None }))),
         running: Cell::new(false),
         greenlets: Cell::new(0),
         idle: RefCell::new(None),
@@ -92,18 +100,12 @@ fn schedule(remote: &Arc<Remote>, runnable: Runnable, info: ScheduleInfo) {
     });
     if let Some(runnable) = runnable {
         // Woken from another thread (or while this thread's hub is being torn down).
-        remote
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(runnable);
-        remote.pending.store(true, Ordering::Release);
-        if let Some(waker) = remote
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        let waker = {
+            let mut state = remote.lock();
+            state.queue.push(runnable);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
@@ -126,17 +128,21 @@ where
 impl Hub {
     /// Moves tasks woken from other threads to the back of the run queue.
     fn take_remote(&self) {
-        if self.remote.pending.swap(false, Ordering::AcqRel) {
-            let woken =
-                std::mem::take(&mut *self.remote.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        let woken = std::mem::take(&mut self.remote.lock().queue);
+        if !woken.is_empty() {
             self.queue.borrow_mut().extend(woken);
         }
     }
 
-    /// Runs the task at the front of the run queue; returns `false` if there is none.
+    /// Runs the task at the front of the run queue; returns `false` if there is none. Tasks
+    /// woken from other threads join when the queue runs dry (and every few steps, see
+    /// `drive`).
     fn run_one(&self) -> bool {
-        self.take_remote();
-        let next = self.queue.borrow_mut().pop_front();
+        let mut next = self.queue.borrow_mut().pop_front();
+        if next.is_none() {
+            self.take_remote();
+            next = self.queue.borrow_mut().pop_front();
+        }
         match next {
             Some(runnable) => {
                 self.splice.set(0);
@@ -514,6 +520,9 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
             }
             if hub.run_one() {
                 steps += 1;
+                if steps % CLOCK_CHECK_EVERY == 0 {
+                    hub.take_remote();
+                }
                 if steps % CLOCK_CHECK_EVERY == 0 && last_poll.elapsed() >= SWITCH_INTERVAL {
                     // Let block_on poll timers and I/O without blocking, then continue.
                     yield_once().await;
@@ -532,9 +541,13 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
 /// Waits until a task is queued on this hub, from this thread (a timer, I/O) or another one.
 async fn park(hub: &Hub) {
     poll_fn(|cx| {
-        *hub.remote.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        let remote_woken = {
+            let mut state = hub.remote.lock();
+            state.waker = Some(cx.waker().clone());
+            !state.queue.is_empty()
+        };
         *hub.parked.borrow_mut() = Some(cx.waker().clone());
-        if hub.remote.pending.load(Ordering::Acquire) || !hub.queue.borrow().is_empty() {
+        if remote_woken || !hub.queue.borrow().is_empty() {
             hub.parked.borrow_mut().take();
             return Poll::Ready(());
         }
