@@ -59,7 +59,6 @@
 mod async_result;
 mod event;
 mod waiters;
-mod waitlist;
 
 pub use async_result::AsyncResult;
 pub use event::Event;

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::waitlist::WaitList;
+use greenery_runtime::__private::WaitList;
 
 /// An identity of the calling thread, to tell whether a waiter blocked on this thread's hub.
 fn thread_tag() -> usize {
@@ -196,11 +196,20 @@ async fn notify(shared: Shared) {
         switch_to_all(&wakers).await;
     }
     let mut waiters = lock(&shared);
-    // Arrivals during the last turn become plain waiters (`_links.extend(arrived)`).
+    // Arrivals during the last turn become plain waiters, after the others
+    // (`_links.extend(arrived_while_waiting)`).
+    let mut leftovers = Vec::new();
     let mut key = waiters.links.front();
     while let Some(k) = key {
         key = waiters.links.next(k);
+        if waiters.links.state(k).arrived {
+            leftovers.push(k);
+        }
+    }
+    for k in leftovers {
+        waiters.links.unlink(k);
         waiters.links.state_mut(k).arrived = false;
+        waiters.links.relink_before(k, None);
     }
     waiters.notifier = false;
     waiters.check_and_notify(&shared);

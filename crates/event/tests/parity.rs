@@ -19,7 +19,62 @@ fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
-/// gevent's output of this program (the Python source is in each line's comment):
+/// gevent's output of this program:
+///
+/// ```python
+/// import gevent
+/// from gevent.event import Event, AsyncResult
+/// evt = Event()
+/// def waiter(i):
+///     print('wait', i)
+///     evt.wait()
+///     print('woken', i, evt.is_set())
+///     gevent.sleep(0)
+///     print('after sleep', i)
+/// def setter():
+///     print('setter')
+///     evt.set()
+///     print('after set')
+///     evt.clear()
+///     print('cleared')
+///     evt.set()
+///     evt.wait()
+///     print('setter waited')
+///     evt.wait()
+///     print('setter waited again')
+/// gs = [gevent.spawn(waiter, i) for i in range(4)]
+/// gevent.sleep(0)
+/// s = gevent.spawn(setter)
+/// gevent.joinall(gs + [s])
+/// print('--')
+/// evt.clear()
+/// def w2(i):
+///     evt.wait()
+///     print('w2 woken', i)
+///     if i == 0:
+///         evt.clear()
+///         print('w2 0 waits again')
+///         evt.wait()
+///         print('w2 0 woken again')
+/// gs = [gevent.spawn(w2, i) for i in range(3)]
+/// gevent.sleep(0)
+/// evt.set()
+/// gevent.sleep(0)
+/// print('main after sleep')
+/// evt.set()
+/// gevent.joinall(gs)
+/// print('--')
+/// a = AsyncResult()
+/// def g(i):
+///     print('get', i, a.get())
+/// gs = [gevent.spawn(g, i) for i in range(3)]
+/// gevent.sleep(0)
+/// a.set(1)
+/// a.set(2)
+/// print('main got', a.get())
+/// gevent.joinall(gs)
+/// print('done')
+/// ```
 const EVENT_GEVENT: &str = "\
 wait 0
 wait 1

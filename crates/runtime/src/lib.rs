@@ -51,6 +51,7 @@
 mod hub;
 mod ident;
 mod time;
+mod waitlist;
 
 #[doc(no_inline)]
 pub use async_task::Task;
@@ -65,4 +66,10 @@ pub use time::{Sleep, Timeout, sleep, timeout};
 pub mod futures {
     pub use crate::hub::SwitchTo;
     pub use crate::time::WithTimeout;
+}
+
+/// Building blocks shared by greenery's own crates; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::waitlist::WaitList;
 }

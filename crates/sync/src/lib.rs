@@ -70,7 +70,6 @@ mod dummy;
 mod lock;
 mod permits;
 mod semaphore;
-mod waitlist;
 
 pub use crate::permits::{OverRelease, SemaphoreGuard};
 pub use dummy::{DummyGuard, DummySemaphore};

@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use crate::waitlist::WaitList;
+use greenery_runtime::__private::WaitList;
 
 /// An identity of the calling thread, to tell whether a waiter blocked on this thread's hub.
 fn thread_tag() -> usize {

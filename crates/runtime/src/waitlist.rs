@@ -6,12 +6,8 @@
 //! [`WaitList::unlink`]) stays allocated, so the key stays valid and the waiter can still read
 //! the state its waker left in it.
 //!
-//! This file is duplicated in `greenery-event` and `greenery-sync` (sibling crates that cannot
-//! share a private module); keep the two copies identical.
-#![allow(
-    dead_code,
-    reason = "each of the two crates sharing this file uses a different subset"
-)]
+//! It lives here, in the runtime, because `greenery-event` and `greenery-sync` both build on it;
+//! it is reachable only through the hidden `__private` module, not part of the public API.
 
 use std::task::Waker;
 
@@ -26,7 +22,8 @@ struct Slot<S> {
     state: S,
 }
 
-pub(crate) struct WaitList<S> {
+/// A FIFO list of waiters, each with a waker and a state `S`, addressed by slot keys.
+pub struct WaitList<S> {
     slots: Vec<Slot<S>>,
     /// The first free slot; free slots are chained through `next`.
     free: usize,
@@ -38,8 +35,24 @@ pub(crate) struct WaitList<S> {
     len: usize,
 }
 
+impl<S> Default for WaitList<S> {
+    fn default() -> Self {
+        WaitList::new()
+    }
+}
+
+impl<S> std::fmt::Debug for WaitList<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitList")
+            .field("len", &self.len)
+            .field("allocated", &self.allocated)
+            .finish()
+    }
+}
+
 impl<S> WaitList<S> {
-    pub(crate) const fn new() -> Self {
+    /// Creates an empty list.
+    pub const fn new() -> Self {
         WaitList {
             slots: Vec::new(),
             free: NIL,
@@ -51,17 +64,17 @@ impl<S> WaitList<S> {
     }
 
     /// Returns `true` if no waiter is linked.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.head == NIL
     }
 
     /// Returns how many waiters are linked.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.len
     }
 
     /// Allocates a slot for `state`, links it at the back and returns its key.
-    pub(crate) fn push_back(&mut self, state: S, waker: &Waker) -> usize {
+    pub fn push_back(&mut self, state: S, waker: &Waker) -> usize {
         let slot = Slot {
             prev: self.tail,
             next: NIL,
@@ -90,7 +103,7 @@ impl<S> WaitList<S> {
     }
 
     /// Links the allocated, unlinked slot `key` again, before `before` (at the back if `None`).
-    pub(crate) fn relink_before(&mut self, key: usize, before: Option<usize>) {
+    pub fn relink_before(&mut self, key: usize, before: Option<usize>) {
         debug_assert!(!self.slots[key].linked);
         let next = before.unwrap_or(NIL);
         let prev = if next == NIL {
@@ -116,30 +129,30 @@ impl<S> WaitList<S> {
     }
 
     /// Returns the key of the first linked waiter.
-    pub(crate) fn front(&self) -> Option<usize> {
+    pub fn front(&self) -> Option<usize> {
         (self.head != NIL).then_some(self.head)
     }
 
     /// Returns the key of the last linked waiter.
-    pub(crate) fn back(&self) -> Option<usize> {
+    pub fn back(&self) -> Option<usize> {
         (self.tail != NIL).then_some(self.tail)
     }
 
     /// Returns the key of the linked waiter after `key`.
-    pub(crate) fn next(&self, key: usize) -> Option<usize> {
+    pub fn next(&self, key: usize) -> Option<usize> {
         let next = self.slots[key].next;
         (next != NIL).then_some(next)
     }
 
     /// Unlinks the first waiter and returns its key; its slot stays allocated.
-    pub(crate) fn pop_front(&mut self) -> Option<usize> {
+    pub fn pop_front(&mut self) -> Option<usize> {
         let key = self.front()?;
         self.unlink(key);
         Some(key)
     }
 
     /// Takes `key` off the list if it is linked; its slot stays allocated.
-    pub(crate) fn unlink(&mut self, key: usize) {
+    pub fn unlink(&mut self, key: usize) {
         let slot = &mut self.slots[key];
         if !slot.linked {
             return;
@@ -162,7 +175,7 @@ impl<S> WaitList<S> {
     }
 
     /// Unlinks `key` if needed and releases its slot; the key is invalid afterwards.
-    pub(crate) fn free(&mut self, key: usize) {
+    pub fn free(&mut self, key: usize) {
         self.unlink(key);
         let slot = &mut self.slots[key];
         slot.waker = None;
@@ -176,16 +189,18 @@ impl<S> WaitList<S> {
         }
     }
 
-    pub(crate) fn state(&self, key: usize) -> &S {
+    /// Returns the state of `key`.
+    pub fn state(&self, key: usize) -> &S {
         &self.slots[key].state
     }
 
-    pub(crate) fn state_mut(&mut self, key: usize) -> &mut S {
+    /// Returns the state of `key`, mutably.
+    pub fn state_mut(&mut self, key: usize) -> &mut S {
         &mut self.slots[key].state
     }
 
     /// Stores `waker` as the waker of `key`, unless it would wake the same task already.
-    pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
+    pub fn set_waker(&mut self, key: usize, waker: &Waker) {
         let slot = &mut self.slots[key].waker;
         match slot {
             Some(old) if old.will_wake(waker) => {}
@@ -194,14 +209,14 @@ impl<S> WaitList<S> {
     }
 
     /// Wakes the waiter of `key` (at most once per stored waker).
-    pub(crate) fn wake(&mut self, key: usize) {
+    pub fn wake(&mut self, key: usize) {
         if let Some(waker) = self.take_waker(key) {
             waker.wake();
         }
     }
 
     /// Takes the waker of `key`, to wake it later.
-    pub(crate) fn take_waker(&mut self, key: usize) -> Option<Waker> {
+    pub fn take_waker(&mut self, key: usize) -> Option<Waker> {
         self.slots[key].waker.take()
     }
 }
