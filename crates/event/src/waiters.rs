@@ -18,16 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use greenery_runtime::__private::WaitList;
-
-/// An identity of the calling thread, to tell whether a waiter blocked on this thread's hub.
-fn thread_tag() -> usize {
-    thread_local! {
-        // GLOBAL: only its address is used, as an identity of the thread.
-        static TAG: u8 = const { 0 };
-    }
-    TAG.with(|tag| std::ptr::from_ref(tag) as usize)
-}
+use greenery_runtime::__private::{WaitList, thread_tag};
 
 #[derive(Clone, Copy)]
 struct Link {

@@ -8,6 +8,8 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
+pub(crate) use greenery_runtime::__private::thread_tag;
+
 /// What happened to a blocked operation, as seen by its future on its next poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -111,14 +113,4 @@ pub(crate) fn unlink(list: &mut VecDeque<usize>, key: usize) -> bool {
         }
         None => false,
     }
-}
-
-/// An identity of the calling thread (the address of a thread-local), to tell whether a
-/// waiter blocked on the caller's hub: only then can an unlock step switch to it.
-pub(crate) fn thread_tag() -> usize {
-    thread_local! {
-        // GLOBAL: only its address is used, as an identity of the thread.
-        static TAG: u8 = const { 0 };
-    }
-    TAG.with(|tag| std::ptr::from_ref(tag) as usize)
 }

@@ -72,4 +72,14 @@ pub mod futures {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::waitlist::WaitList;
+
+    /// An identity of the calling thread (the address of a thread-local), to tell whether a
+    /// waiter blocked on the caller's hub: only then can a hub callback switch to it.
+    pub fn thread_tag() -> usize {
+        thread_local! {
+            // GLOBAL: only its address is used, as an identity of the thread.
+            static TAG: u8 = const { 0 };
+        }
+        TAG.with(|tag| std::ptr::from_ref(tag) as usize)
+    }
 }
