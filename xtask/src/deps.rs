@@ -59,8 +59,6 @@ pub(crate) struct Metadata {
 pub(crate) struct Package {
     pub(crate) name: String,
     pub(crate) dependencies: Vec<Dependency>,
-    /// Its targets, as (kind, name): `("lib", "greenery_hub")`, `("bench", "side_by_side")`.
-    pub(crate) targets: Vec<(String, String)>,
 }
 
 pub(crate) struct Dependency {
@@ -113,19 +111,6 @@ fn parse_metadata(text: &str) -> Result<Metadata> {
                         .and_then(Json::as_str)
                         .unwrap_or("normal")
                         .to_owned(),
-                })
-                .collect(),
-            targets: p
-                .get("targets")
-                .and_then(Json::as_array)
-                .unwrap_or_default()
-                .iter()
-                .flat_map(|t| {
-                    let kinds = t.get("kind").and_then(Json::as_array).unwrap_or_default();
-                    let name = field(t, "name");
-                    kinds
-                        .iter()
-                        .filter_map(move |k| Some((k.as_str()?.to_owned(), name.clone())))
                 })
                 .collect(),
         })
@@ -388,7 +373,6 @@ mod tests {
                     kind: (*k).to_owned(),
                 })
                 .collect(),
-            targets: Vec::new(),
         }
     }
 

@@ -30,7 +30,8 @@ Tasks:
   examples [--bless] [NAME...]  run the examples; compare stdout with examples/expected/<name>.out
                                 (--bless rewrites the .out files)
   demo [NAME...]                run the examples and show their output next to gevent's
-  bench [--json]                the side-by-side benchmark table (greenery-bench)
+  bench [--json] [--reps N] [W1 ...]
+                                the side-by-side benchmark table (greenery-bench)
   help                          this text
 ";
 
@@ -90,31 +91,17 @@ fn doc(args: &[String]) -> Result {
 /// `cargo xtask bench [--json]`: `cargo run` of greenery-bench if it is a binary, else
 /// `cargo bench` of its bench targets (harness = false: they print the table themselves).
 fn bench(args: &[String]) -> Result {
-    let (flags, rest) = split_flags(args, &["--json"])?;
-    no_args("bench", &rest)?;
-    let meta = deps::metadata()?;
-    let Some(bench) = meta.packages.iter().find(|p| p.name == "greenery-bench") else {
-        return Err("the workspace has no `greenery-bench` package yet (crates/bench)".into());
-    };
-    let benches: Vec<&str> = bench
-        .targets
-        .iter()
-        .filter(|(kind, _)| kind == "bench")
-        .map(|(_, name)| name.as_str())
-        .collect();
-    let mut cmd = vec![];
-    if bench.targets.iter().any(|(kind, _)| kind == "bin") {
-        cmd.extend(["run", "-p", "greenery-bench", "--release", "--locked"]);
-    } else if !benches.is_empty() {
-        cmd.extend(["bench", "-p", "greenery-bench", "--locked"]);
-        for name in benches {
-            cmd.extend(["--bench", name]);
-        }
-    } else {
-        return Err("greenery-bench has neither a binary nor a bench target".into());
-    }
-    cmd.push("--");
-    cmd.extend(flags);
+    // Everything after `bench` goes to the benchmark: `--json`, `--reps N`, workload ids.
+    let mut cmd = vec![
+        "bench",
+        "-p",
+        "greenery-bench",
+        "--locked",
+        "--bench",
+        "side_by_side",
+        "--",
+    ];
+    cmd.extend(args.iter().map(String::as_str));
     cargo(&cmd)
 }
 
