@@ -147,6 +147,8 @@ impl Hub {
             Some(runnable) => {
                 self.splice.set(0);
                 runnable.run();
+                // A `switch_to` caller's deferred self-wake was placed while `run` returned.
+                self.resume_front.set(false);
                 true
             }
             None => false,
@@ -513,8 +515,10 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
         loop {
             if slot.due.replace(false) {
                 let waker = slot.waker.borrow().clone().expect("the main slot ran");
-                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
-                {
+                let polled = future.as_mut().poll(&mut Context::from_waker(&waker));
+                // The main greenlet's self-wake from `switch_to` was placed immediately.
+                hub.resume_front.set(false);
+                if let Poll::Ready(output) = polled {
                     return output;
                 }
             }
