@@ -12,8 +12,7 @@ fn main() {
         let setter = greenery::spawn({
             let a = a.clone();
             async move {
-                // gevent's program sleeps 3 s; the output does not depend on it.
-                greenery::sleep(Duration::from_millis(300)).await;
+                greenery::sleep(Duration::from_secs(3)).await;
                 a.set("Hello!");
             }
         });

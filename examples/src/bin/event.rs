@@ -12,8 +12,7 @@ fn main() {
             let evt = evt.clone();
             async move {
                 println!("A: Hey wait for me, I have to do something");
-                // gevent's program sleeps 3 s; the order of the output does not depend on it.
-                greenery::sleep(Duration::from_millis(300)).await;
+                greenery::sleep(Duration::from_secs(3)).await;
                 println!("Ok, I'm done");
                 evt.set();
             }
