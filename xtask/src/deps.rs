@@ -2,9 +2,10 @@
 //!
 //! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`;
 //! no member depends on the facade; tokio only as a dev-dependency of `greenery-bench`.
-//! The JSON is read by a small hand-written parser (this crate has no dependencies).
+//! The JSON is read with `serde_json`.
 
 use crate::{Result, cargo_command};
+use serde_json::Value;
 
 const LEVEL_HUB: &[&str] = &["greenery-runtime"];
 const LEVEL_PRIMITIVES: &[&str] = &["greenery-runtime", "greenery-hub"];
@@ -85,32 +86,22 @@ pub(crate) fn metadata() -> Result<Metadata> {
 }
 
 fn parse_metadata(text: &str) -> Result<Metadata> {
-    let json = Json::parse(text)?;
-    let field = |v: &Json, k: &str| {
-        v.get(k)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let packages = json
-        .get("packages")
-        .and_then(Json::as_array)
+    let json: Value = serde_json::from_str(text)?;
+    let field = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let packages = json["packages"]
+        .as_array()
         .ok_or("cargo metadata: no `packages` array")?
         .iter()
         .map(|p| Package {
             name: field(p, "name"),
-            dependencies: p
-                .get("dependencies")
-                .and_then(Json::as_array)
+            dependencies: p["dependencies"]
+                .as_array()
+                .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
                 .map(|d| Dependency {
                     name: field(d, "name"),
-                    kind: d
-                        .get("kind")
-                        .and_then(Json::as_str)
-                        .unwrap_or("normal")
-                        .to_owned(),
+                    kind: d["kind"].as_str().unwrap_or("normal").to_owned(),
                 })
                 .collect(),
         })
@@ -167,201 +158,9 @@ fn violations(packages: &[Package]) -> Vec<String> {
     problems
 }
 
-/// Just enough JSON for `cargo metadata`: null, booleans and numbers are not needed.
-enum Json {
-    Other,
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn parse(text: &str) -> Result<Json> {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            i: 0,
-        };
-        let value = p.value()?;
-        p.ws();
-        if p.i != p.s.len() {
-            return Err(p.err("trailing characters"));
-        }
-        Ok(value)
-    }
-
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn as_array(&self) -> Option<&[Json]> {
-        match self {
-            Json::Array(items) => Some(items),
-            _ => None,
-        }
-    }
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn err(&self, what: &str) -> Box<dyn std::error::Error> {
-        format!("cargo metadata: bad JSON at byte {}: {what}", self.i).into()
-    }
-
-    fn ws(&mut self) {
-        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, lit: &str) -> bool {
-        let found = self.s[self.i..].starts_with(lit.as_bytes());
-        if found {
-            self.i += lit.len();
-        }
-        found
-    }
-
-    fn value(&mut self) -> Result<Json> {
-        self.ws();
-        match self.s.get(self.i) {
-            Some(b'{') => {
-                self.i += 1;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.eat("}") {
-                    return Ok(Json::Object(fields));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?;
-                    self.ws();
-                    if !self.eat(":") {
-                        return Err(self.err("expected `:`"));
-                    }
-                    fields.push((key, self.value()?));
-                    self.ws();
-                    if self.eat("}") {
-                        return Ok(Json::Object(fields));
-                    }
-                    if !self.eat(",") {
-                        return Err(self.err("expected `,` or `}`"));
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.eat("]") {
-                    return Ok(Json::Array(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    self.ws();
-                    if self.eat("]") {
-                        return Ok(Json::Array(items));
-                    }
-                    if !self.eat(",") {
-                        return Err(self.err("expected `,` or `]`"));
-                    }
-                }
-            }
-            Some(b'"') => Ok(Json::String(self.string()?)),
-            _ if self.eat("null") || self.eat("true") || self.eat("false") => Ok(Json::Other),
-            Some(c) if *c == b'-' || c.is_ascii_digit() => {
-                let start = self.i;
-                while self
-                    .s
-                    .get(self.i)
-                    .is_some_and(|c| b"+-.eE0123456789".contains(c))
-                {
-                    self.i += 1;
-                }
-                if self.i == start + 1 && self.s[start] == b'-' {
-                    return Err(self.err("bad number"));
-                }
-                Ok(Json::Other)
-            }
-            _ => Err(self.err("expected a value")),
-        }
-    }
-
-    fn string(&mut self) -> Result<String> {
-        if !self.eat("\"") {
-            return Err(self.err("expected a string"));
-        }
-        let mut out = Vec::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err(self.err("unterminated string"));
-            };
-            self.i += 1;
-            match c {
-                b'"' => return Ok(String::from_utf8(out)?),
-                b'\\' => {
-                    let Some(&e) = self.s.get(self.i) else {
-                        return Err(self.err("unterminated escape"));
-                    };
-                    self.i += 1;
-                    let ch = match e {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode_escape()?,
-                        _ => return Err(self.err("bad escape")),
-                    };
-                    out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
-                }
-                _ => out.push(c),
-            }
-        }
-    }
-
-    /// After `\u`: four hex digits, or a surrogate pair `\uD83D\uDE00`.
-    fn unicode_escape(&mut self) -> Result<char> {
-        let mut units = vec![self.hex4()?];
-        if (0xD800..0xDC00).contains(&units[0]) && self.eat("\\u") {
-            units.push(self.hex4()?);
-        }
-        Ok(char::decode_utf16(units)
-            .next()
-            .and_then(|r| r.ok())
-            .unwrap_or('\u{FFFD}'))
-    }
-
-    fn hex4(&mut self) -> Result<u16> {
-        let digits = self
-            .s
-            .get(self.i..self.i + 4)
-            .ok_or_else(|| self.err("short \\u escape"))?;
-        self.i += 4;
-        let digits = std::str::from_utf8(digits)?;
-        u16::from_str_radix(digits, 16).map_err(|_| self.err("bad \\u escape"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Dependency, Json, Package, parse_metadata, violations};
+    use super::{Dependency, Package, parse_metadata, violations};
 
     fn pkg(name: &str, deps: &[(&str, &str)]) -> Package {
         Package {
@@ -397,8 +196,7 @@ mod tests {
             deps,
             [("greenery-runtime", "normal"), ("futures-lite", "dev")]
         );
-        assert!(Json::parse("{\"a\": [1, 2,]}").is_err());
-        assert!(Json::parse("[1] x").is_err());
+        assert!(parse_metadata("{\"packages\": [1, 2,]}").is_err());
     }
 
     #[test]

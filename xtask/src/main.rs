@@ -1,7 +1,8 @@
 //! Workspace automation for greenery (`cargo xtask <task>`); see <https://github.com/matklad/cargo-xtask>.
 //!
-//! std only, like helix's and matklad's xtasks: arguments are parsed with a `match`, cargo is
-//! `$CARGO`, every command runs from the project root and is echoed to stderr as `$ cargo ...`.
+//! Kept small, like helix's and matklad's xtasks (its one dependency, `serde_json`, reads `cargo metadata`):
+//! arguments are parsed with a `match`, cargo is `$CARGO`, every command runs from the project
+//! root and is echoed to stderr as `$ cargo ...`.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod ci;
