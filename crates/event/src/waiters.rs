@@ -5,7 +5,7 @@
 //! queues one hub callback (at the tail of the hub's FIFO run queue). When the notifier runs,
 //! it switches to every greenlet waiting at that moment (even one that started waiting after a
 //! `clear`), in the order they started waiting: each runs at once, until it blocks, before
-//! anything else queued ([`greenery_runtime::switch_to`]). Then it does the same for the
+//! anything else queued ([`greenery_runtime::switch_then`]). Then it does the same for the
 //! greenlets that called `wait` on the ready object while it was pending or running (gevent's
 //! `arrived_while_waiting`, #1520). Greenlets that start waiting during a pass wait for the
 //! next one, which is queued when the pass ends if the object is ready then.
@@ -13,8 +13,6 @@
 //! Waiters whose hub is on another thread cannot be switched to: if any waiter blocked on
 //! another thread, a `set` wakes everyone at once instead, in the same order.
 
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -110,7 +108,8 @@ impl Waiters {
             key = self.links.next(k);
         }
         self.notifier = true;
-        greenery_runtime::spawn_callback(notify(shared.clone()));
+        let shared = shared.clone();
+        greenery_runtime::run_callback(move || notify(shared, false));
     }
 
     fn wake_all(&mut self) {
@@ -179,16 +178,29 @@ impl Waiters {
     }
 }
 
-/// gevent's `_notify_links`, run as a hub callback.
-async fn notify(shared: Shared) {
-    // The waiters, then the late arrivals, each as present when their turn starts.
-    for arrived in [false, true] {
-        let wakers = lock(&shared).take_pass(arrived);
-        switch_to_all(&wakers).await;
+/// gevent's `_notify_links`, run as a hub callback: one pass over the waiters (then one over
+/// the late arrivals), each as present when its turn starts. The pass switches to each in
+/// turn, and the next part continues once they have blocked.
+fn notify(shared: Shared, arrived: bool) {
+    let wakers = lock(&shared).take_pass(arrived);
+    let next = move || {
+        if arrived {
+            end_notify(&shared);
+        } else {
+            notify(shared, true);
+        }
+    };
+    if wakers.is_empty() {
+        next();
+    } else {
+        greenery_runtime::switch_then(&wakers, next);
     }
-    let mut waiters = lock(&shared);
-    // Arrivals during the last turn become plain waiters, after the others
-    // (`_links.extend(arrived_while_waiting)`).
+}
+
+/// The end of a notifier's run: arrivals during the last pass become plain waiters, after the
+/// others (`_links.extend(arrived_while_waiting)`), and another notifier is queued if needed.
+fn end_notify(shared: &Shared) {
+    let mut waiters = lock(shared);
     let mut leftovers = Vec::new();
     let mut key = waiters.links.front();
     while let Some(k) = key {
@@ -203,24 +215,5 @@ async fn notify(shared: Shared) {
         waiters.links.relink_before(k, None);
     }
     waiters.notifier = false;
-    waiters.check_and_notify(&shared);
-}
-
-/// Runs the tasks of `wakers` one after another, before anything else queued, then resumes.
-/// Each runs until it blocks, as when gevent's notifier switches to each in turn.
-async fn switch_to_all(wakers: &[Waker]) {
-    let mut switched = wakers.is_empty();
-    poll_fn(|cx| {
-        if switched {
-            return Poll::Ready(());
-        }
-        switched = true;
-        // `switch_to` calls made before the caller yields run their tasks in call order.
-        for waker in wakers {
-            let mut switch = greenery_runtime::switch_to(waker);
-            let _ = Pin::new(&mut switch).poll(cx);
-        }
-        Poll::Pending
-    })
-    .await;
+    waiters.check_and_notify(shared);
 }

@@ -331,29 +331,41 @@ fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
         }
         return;
     };
-    greenery_runtime::spawn_callback(async move {
-        for (index, (_, link)) in links.into_iter().enumerate() {
-            match link {
-                Link::Wake(waker) if index < last_call => {
-                    // The joiner runs now, before the callbacks registered after it, as
-                    // gevent's notifier switches to it.
-                    greenery_runtime::switch_to(&waker).await;
-                }
-                Link::Wake(waker) => waker.wake(),
-                Link::Call(callback) => {
-                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
-                        if greenery_runtime::report_panics() {
-                            let message = panic_message(&*payload);
-                            eprintln!(
-                                "link of <Greenlet \"{}\"> failed with panic: {message}",
-                                greenlet.name()
-                            );
-                        }
+    greenery_runtime::run_callback(move || run_links(greenlet, links.into_iter(), last_call));
+}
+
+/// Runs `links` from a hub callback; the first `before_last_call` of them come before the last
+/// callback. A joiner among those is switched to (it runs at once), and the links after it
+/// run in a callback of their own, once it blocks.
+fn run_links<T: 'static>(
+    greenlet: Greenlet<T>,
+    mut links: std::vec::IntoIter<(LinkId, Link<T>)>,
+    mut before_last_call: usize,
+) {
+    while let Some((_, link)) = links.next() {
+        let switch = before_last_call > 0;
+        before_last_call = before_last_call.saturating_sub(1);
+        match link {
+            Link::Wake(waker) if switch => {
+                greenery_runtime::switch_then([&waker], move || {
+                    run_links(greenlet, links, before_last_call);
+                });
+                return;
+            }
+            Link::Wake(waker) => waker.wake(),
+            Link::Call(callback) => {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
+                    if greenery_runtime::report_panics() {
+                        let message = panic_message(&*payload);
+                        eprintln!(
+                            "link of <Greenlet \"{}\"> failed with panic: {message}",
+                            greenlet.name()
+                        );
                     }
                 }
             }
         }
-    });
+    }
 }
 
 impl<T: 'static> Greenlet<T> {
@@ -660,7 +672,7 @@ impl<T: 'static> Greenlet<T> {
         // As gevent delivers the kill from a hub callback, so that a victim already queued
         // runs its step first. Dropping the task cancels it: the executor then drops the future
         // at its await point.
-        greenery_runtime::spawn_callback(async move { drop(task) });
+        greenery_runtime::run_callback(move || drop(task));
     }
 
     /// Registers `callback` to run once the greenlet has finished, in any way, and returns an

@@ -164,42 +164,35 @@ impl<T: 'static> State<T> {
             return;
         }
         self.unlocking = true;
-        greenery_runtime::spawn_callback(unlock_step(shared.clone()));
+        let step = Step {
+            shared: shared.clone(),
+            done: false,
+        };
+        greenery_runtime::run_callback(move || unlock_step(step));
     }
 }
 
 /// gevent's `Channel._unlock`, run as a hub callback: while a getter and a putter wait, hand
 /// the first putter's item to the first getter, switch to the getter (it runs until it
-/// blocks), then to the putter.
-async fn unlock_step<T>(shared: Arc<Mutex<State<T>>>) {
-    let mut step = Step {
-        shared,
-        done: false,
-    };
-    loop {
-        // The lock is taken in a block of its own: the greenlets switched to use it.
-        let pair = {
-            let mut state = step.lock();
-            let pair = state.pair();
-            if pair.is_none() {
-                state.unlocking = false;
-            }
-            pair
-        };
-        match pair {
-            Some((getter, putter)) => {
-                if let Some(getter) = getter {
-                    greenery_runtime::switch_to(&getter).await;
-                }
-                if let Some(putter) = putter {
-                    greenery_runtime::switch_to(&putter).await;
-                }
-            }
-            None => {
-                step.done = true;
-                return;
-            }
+/// blocks), then to the putter. Each pair's switch continues the step in a callback of its
+/// own.
+fn unlock_step<T: 'static>(mut step: Step<T>) {
+    // The lock is taken in a block of its own: the greenlets switched to use it.
+    let pair = {
+        let mut state = step.lock();
+        let pair = state.pair();
+        if pair.is_none() {
+            state.unlocking = false;
         }
+        pair
+    };
+    match pair {
+        Some((getter, putter)) => {
+            greenery_runtime::switch_then(getter.iter().chain(&putter), move || {
+                unlock_step(step);
+            });
+        }
+        None => step.done = true,
     }
 }
 

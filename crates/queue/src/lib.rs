@@ -63,12 +63,12 @@
 //!
 //! This is gevent's mechanism, one to one. `put` and `get` never switch: a put or get that
 //! lets blocked greenlets proceed schedules one *unlock step* as a hub callback
-//! ([`spawn_callback`](greenery_runtime::spawn_callback): at the tail of the run queue), and
+//! ([`run_callback`](greenery_runtime::run_callback): at the tail of the run queue), and
 //! never a second while one is pending or running (gevent's `_schedule_unlock`). When the step
 //! runs, it loops (gevent's `_unlock`): if there is room, it admits the first blocked putter
 //! and switches to it; then, if there is an item, it serves the first blocked getter and
 //! switches to it; until neither can proceed. A switch is
-//! [`switch_to`](greenery_runtime::switch_to): the greenlet runs at once, before everything
+//! [`switch_then`](greenery_runtime::switch_then): the greenlet runs at once, before everything
 //! already queued, until it blocks again, and the step resumes right after it, as gevent's
 //! hub switches to a greenlet from inside a callback. A [`Channel`]'s step pairs the first
 //! getter with the first putter, and switches to the getter, then to the putter.

@@ -224,29 +224,26 @@ impl<T: 'static, B: Buffer<T> + 'static> State<T, B> {
             return;
         }
         self.unlocking = true;
-        greenery_runtime::spawn_callback(unlock_step(shared.clone()));
+        let step = Step {
+            shared: shared.clone(),
+            done: false,
+        };
+        greenery_runtime::run_callback(move || unlock_step(step, Cursor::new()));
     }
 }
 
 /// gevent's `Queue._unlock`, run as a hub callback: admit the first blocked putter if there
 /// is room and switch to it (it runs until it blocks), then serve the first blocked getter if
-/// there is an item and switch to it, until neither can proceed.
-async fn unlock_step<T, B: Buffer<T>>(shared: Arc<Mutex<State<T, B>>>) {
-    let mut step = Step {
-        shared,
-        done: false,
-    };
-    let mut cursor = Cursor::new();
-    loop {
-        // The lock is taken in a statement of its own: the greenlet switched to uses it.
-        let next = step.lock().next_turn(&mut cursor);
-        match next {
-            Some(waker) => greenery_runtime::switch_to(&waker).await,
-            None => {
-                step.done = true;
-                return;
-            }
+/// there is an item and switch to it, until neither can proceed. Each switch continues the
+/// step in a callback of its own, from `cursor`.
+fn unlock_step<T: 'static, B: Buffer<T> + 'static>(mut step: Step<T, B>, mut cursor: Cursor) {
+    // The lock is taken in a statement of its own: the greenlet switched to uses it.
+    let next = step.lock().next_turn(&mut cursor);
+    match next {
+        Some(waker) => {
+            greenery_runtime::switch_then([&waker], move || unlock_step(step, cursor));
         }
+        None => step.done = true,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The thread-local hub: its FIFO run queue, `run`, gevent's `switch`, and the tracked spawn
-//! that sets the current greenlet while a greenlet's future is polled or dropped.
+//! The thread-local hub: its FIFO run queue of tasks and hub callbacks, `run`, gevent's
+//! switch from a callback, and the tracked spawn that sets the current greenlet while a
+//! greenlet's future is polled or dropped.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use async_task::{Runnable, ScheduleInfo, Task, WithInfo};
+use async_task::{Runnable, Task};
 
 use crate::ident::{self, GreenletInfo};
 
@@ -21,23 +22,31 @@ const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// How many greenlet steps run between two looks at the clock.
 const CLOCK_CHECK_EVERY: u32 = 64;
 
-/// The hub of one thread: a FIFO run queue of async-task runnables (gevent's callback queue).
+/// One entry of the run queue: a task's step, or a hub callback (gevent's `run_callback`).
+enum Job {
+    Task(Runnable),
+    Callback(Box<dyn FnOnce()>),
+}
+
+/// The hub of one thread: a FIFO run queue of async-task runnables and hub callbacks (gevent's
+/// callback queue).
 ///
 /// A task woken on this thread is queued here; a task woken from another thread goes through
-/// [`Remote`] and joins the back of the queue at the hub's next step. [`switch_to`] inserts a
-/// task at the front instead, which is how gevent's hub callbacks run a greenlet at once.
+/// [`Remote`] and joins the back of the queue at the hub's next step. [`switch_then`] puts a
+/// task and a callback at the front instead, which is how gevent's hub callbacks run a
+/// greenlet at once.
 struct Hub {
-    queue: RefCell<VecDeque<Runnable>>,
-    /// Where the next front insertion goes: after those already made since the last task ran.
-    splice: Cell<usize>,
-    /// While set, wakes on this thread insert at `splice` instead of the back.
+    queue: RefCell<VecDeque<Job>>,
+    /// Jobs to run before the queue, in order, gathered while a job runs ([`switch_then`]);
+    /// they go to the front of the queue when it returns.
+    next: RefCell<Vec<Job>>,
+    /// While set, wakes on this thread go to `next` instead of the back of the queue.
     front: Cell<bool>,
-    /// The running task's deferred self-wake (from `switch_to`) inserts at `splice`.
-    resume_front: Cell<bool>,
     /// The waker of the parked driver loop, set while the queue is empty.
     parked: RefCell<Option<Waker>>,
     remote: Arc<Remote>,
     running: Cell<bool>,
+    /// Greenlets alive and callbacks queued: what [`run_until_idle`] waits for.
     greenlets: Cell<usize>,
     idle: RefCell<Option<Waker>>,
     report_panics: Cell<bool>,
@@ -63,9 +72,8 @@ thread_local! {
     // GLOBAL: the hub itself, one per thread (gevent's `get_hub()`).
     static HUB: Hub = Hub {
         queue: RefCell::new(VecDeque::new()),
-        splice: Cell::new(0),
+        next: RefCell::new(Vec::new()),
         front: Cell::new(false),
-        resume_front: Cell::new(false),
         parked: RefCell::new(None),
         remote: Arc::new(Remote(Mutex::new(RemoteState { queue: Vec::new(), waker: None }))),
         running: Cell::new(false),
@@ -76,7 +84,7 @@ thread_local! {
 }
 
 /// Queues `runnable` on the hub that owns `remote`.
-fn schedule(remote: &Arc<Remote>, runnable: Runnable, info: ScheduleInfo) {
+fn schedule(remote: &Arc<Remote>, runnable: Runnable) {
     let mut runnable = Some(runnable);
     let _ = HUB.try_with(|hub| {
         if !Arc::ptr_eq(&hub.remote, remote) {
@@ -85,18 +93,7 @@ fn schedule(remote: &Arc<Remote>, runnable: Runnable, info: ScheduleInfo) {
         let Some(runnable) = runnable.take() else {
             return;
         };
-        let front =
-            hub.front.get() || (info.woken_while_running && hub.resume_front.replace(false));
-        if front {
-            let at = hub.splice.get();
-            hub.queue.borrow_mut().insert(at, runnable);
-            hub.splice.set(at + 1);
-        } else {
-            hub.queue.borrow_mut().push_back(runnable);
-        }
-        if let Some(waker) = hub.parked.borrow_mut().take() {
-            waker.wake();
-        }
+        hub.push(Job::Task(runnable));
     });
     if let Some(runnable) = runnable {
         // Woken from another thread (or while this thread's hub is being torn down).
@@ -117,56 +114,126 @@ where
     F::Output: 'static,
 {
     let remote = hub.remote.clone();
-    let (runnable, task) = async_task::spawn_local(
-        future,
-        WithInfo(move |runnable, info| schedule(&remote, runnable, info)),
-    );
+    let (runnable, task) =
+        async_task::spawn_local(future, move |runnable| schedule(&remote, runnable));
     runnable.schedule();
     task
 }
 
 impl Hub {
+    /// Queues `job`: at the back, or among the jobs to run next while [`switch_then`] runs.
+    fn push(&self, job: Job) {
+        if self.front.get() {
+            self.next.borrow_mut().push(job);
+        } else {
+            self.queue.borrow_mut().push_back(job);
+        }
+        if let Some(waker) = self.parked.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    /// Moves the jobs gathered by [`switch_then`] to the front of the run queue, in order.
+    fn flush_next(&self) {
+        let mut next = self.next.borrow_mut();
+        if !next.is_empty() {
+            let mut queue = self.queue.borrow_mut();
+            while let Some(job) = next.pop() {
+                queue.push_front(job);
+            }
+        }
+    }
+
     /// Moves tasks woken from other threads to the back of the run queue.
     fn take_remote(&self) {
         let woken = std::mem::take(&mut self.remote.lock().queue);
         if !woken.is_empty() {
-            self.queue.borrow_mut().extend(woken);
+            self.queue
+                .borrow_mut()
+                .extend(woken.into_iter().map(Job::Task));
         }
     }
 
-    /// Runs the task at the front of the run queue; returns `false` if there is none. Tasks
+    /// Runs the job at the front of the run queue; returns `false` if there is none. Tasks
     /// woken from other threads join when the queue runs dry (and every few steps, see
     /// `drive`).
     fn run_one(&self) -> bool {
+        self.flush_next();
         let mut next = self.queue.borrow_mut().pop_front();
         if next.is_none() {
             self.take_remote();
             next = self.queue.borrow_mut().pop_front();
         }
-        match next {
-            Some(runnable) => {
-                self.splice.set(0);
+        let Some(job) = next else {
+            return false;
+        };
+        match job {
+            Job::Task(runnable) => {
                 runnable.run();
-                // A `switch_to` caller's deferred self-wake was placed while `run` returned.
-                self.resume_front.set(false);
-                true
             }
-            None => false,
+            Job::Callback(callback) => {
+                // Counted off first: `run_until_idle` looks again only after the callback.
+                self.forget_one();
+                callback();
+            }
+        }
+        self.flush_next();
+        true
+    }
+
+    /// Counts off a finished greenlet or callback; wakes `run_until_idle` at zero.
+    fn forget_one(&self) {
+        let left = self.greenlets.get() - 1;
+        self.greenlets.set(left);
+        if left == 0 {
+            if let Some(waker) = self.idle.borrow_mut().take() {
+                waker.wake();
+            }
         }
     }
 }
 
-/// Lets the task of `waker` run next, before everything already queued, and resumes the
-/// caller right after it (gevent's hub switching to a greenlet from inside a callback).
+/// Queues `callback` at the back of this thread's run queue, as a *hub callback* (gevent's
+/// `loop.run_callback`): it runs once, in FIFO order with the greenlets, as the main greenlet
+/// (while it runs, [`current_info`](crate::current_info) is the main greenlet), and it keeps
+/// [`run_until_idle`] waiting until it has run.
+///
+/// `greenery-hub` uses it to run a finished greenlet's links and to kill a running greenlet,
+/// and the primitives use it for their notifiers, as gevent does. A callback cannot wait; to
+/// run a greenlet at once and continue afterwards, it calls [`switch_then`].
+///
+/// While the thread exits (after its hub was dropped) the callback is dropped without running.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// let ran = Rc::new(Cell::new(false));
+/// let flag = ran.clone();
+/// greenery_runtime::run_until_idle(async move {
+///     greenery_runtime::run_callback(move || flag.set(true));
+/// });
+/// assert!(ran.get());
+/// ```
+#[doc(alias = "spawn_callback")]
+pub fn run_callback(callback: impl FnOnce() + 'static) {
+    let _ = HUB.try_with(|hub| {
+        hub.greenlets.set(hub.greenlets.get() + 1);
+        hub.push(Job::Callback(Box::new(callback)));
+    });
+}
+
+/// Runs the tasks of `wakers` next, one after another and before everything already queued,
+/// then `then` as a hub callback (gevent's hub switching to greenlets from inside a callback,
+/// and coming back to it when they block).
 ///
 /// This is how a primitive reproduces gevent's synchronous hand-offs: the queue's unlock step
-/// switches to a putter, which runs until it blocks, then the step continues. Several calls
-/// in a row (before the caller yields) run their tasks in call order. A task that is already
-/// queued keeps its place, and a waker that is not a task of this hub is just woken.
-///
-/// # Cancel safety
-///
-/// This method is cancel safe: the target is woken on the first poll either way.
+/// switches to a putter, which runs until it blocks, then the step continues in `then`.
+/// Several calls from one job (a callback or a greenlet's step) run in call order once that
+/// job returns. A task that is already queued keeps its place, and a waker that is not a task
+/// of this hub is just woken.
 ///
 /// # Examples
 ///
@@ -176,7 +243,7 @@ impl Hub {
 /// use std::rc::Rc;
 /// use std::task::{Poll, Waker};
 /// use std::time::Duration;
-/// use greenery_runtime::{GreenletInfo, run, sleep, spawn_tracked, switch_to};
+/// use greenery_runtime::{GreenletInfo, run, run_callback, sleep, spawn_tracked, switch_then};
 ///
 /// let log = Rc::new(RefCell::new(Vec::new()));
 /// run(async {
@@ -196,46 +263,28 @@ impl Hub {
 ///     });
 ///     sleep(Duration::ZERO).await;
 ///     let l = log.clone();
-///     let queued = spawn_tracked(GreenletInfo::new(), async move { l.borrow_mut().push("queued earlier") });
-///     let waker = slot.borrow_mut().take().unwrap();
-///     switch_to(&waker).await;
-///     log.borrow_mut().push("caller resumed");
+///     run_callback(move || {
+///         let waker = slot.borrow_mut().take().unwrap();
+///         switch_then([&waker], move || l.borrow_mut().push("callback continued"));
+///     });
+///     let l = log.clone();
+///     let queued = spawn_tracked(GreenletInfo::new(), async move { l.borrow_mut().push("queued after") });
 ///     queued.await;
 ///     parked.await;
 /// });
-/// assert_eq!(*log.borrow(), ["switched-to greenlet", "caller resumed", "queued earlier"]);
+/// assert_eq!(*log.borrow(), ["switched-to greenlet", "callback continued", "queued after"]);
 /// ```
-pub fn switch_to(waker: &Waker) -> SwitchTo<'_> {
-    SwitchTo {
-        target: Some(waker),
-    }
-}
-
-/// The future returned by [`switch_to`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-#[derive(Debug)]
-pub struct SwitchTo<'a> {
-    target: Option<&'a Waker>,
-}
-
-impl Future for SwitchTo<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(target) = self.target.take() else {
-            return Poll::Ready(());
-        };
-        HUB.with(|hub| {
-            hub.front.set(true);
-            target.wake_by_ref();
-            // The caller's own wake: deferred by async-task while the caller runs (then
-            // `resume_front` places it), immediate for the main greenlet's slot.
-            hub.resume_front.set(true);
-            cx.waker().wake_by_ref();
-            hub.front.set(false);
-        });
-        Poll::Pending
-    }
+pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl FnOnce() + 'static) {
+    let placed = HUB.try_with(|hub| {
+        hub.front.set(true);
+        for waker in wakers {
+            waker.wake_by_ref();
+        }
+        hub.front.set(false);
+        hub.greenlets.set(hub.greenlets.get() + 1);
+        hub.next.borrow_mut().push(Job::Callback(Box::new(then)));
+    });
+    debug_assert!(placed.is_ok(), "switch_then called while the thread exits");
 }
 
 /// Spawns `future` on this thread's hub as the greenlet `info`.
@@ -268,56 +317,16 @@ where
         spawn_task(
             hub,
             Tracked {
-                info: Some(info),
+                info,
                 future: Some(future),
             },
         )
     })
 }
 
-/// Spawns `future` on this thread's hub as a *hub callback*: it has no greenlet identity of its
-/// own (while it runs, [`current_info`](crate::current_info) is the main greenlet), but it takes
-/// its place in the same FIFO run queue and keeps [`run_until_idle`] waiting until it is done.
-///
-/// `greenery-hub` uses it to run a finished greenlet's links, as gevent runs them from a hub
-/// callback.
-///
-/// # Examples
-///
-/// ```
-/// use std::cell::Cell;
-/// use std::rc::Rc;
-///
-/// let ran = Rc::new(Cell::new(false));
-/// let flag = ran.clone();
-/// greenery_runtime::run_until_idle(async move {
-///     greenery_runtime::spawn_callback(async move { flag.set(true) });
-/// });
-/// assert!(ran.get());
-/// ```
-pub fn spawn_callback<F>(future: F)
-where
-    F: Future<Output = ()> + 'static,
-{
-    // While the thread exits (a greenlet dropped with the hub runs its links), there is no hub
-    // left to run the callback: drop it.
-    let _ = HUB.try_with(|hub| {
-        hub.greenlets.set(hub.greenlets.get() + 1);
-        spawn_task(
-            hub,
-            Tracked {
-                info: None,
-                future: Some(future),
-            },
-        )
-        .detach();
-    });
-}
-
 pin_project_lite::pin_project! {
     struct Tracked<F> {
-        // `None` for a hub callback, which runs as the main greenlet and owns no locals.
-        info: Option<Rc<GreenletInfo>>,
+        info: Rc<GreenletInfo>,
         #[pin]
         future: Option<F>,
     }
@@ -326,20 +335,12 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             {
-                let _entered = ident::enter(this.info.as_ref());
+                let _entered = ident::enter(this.info);
                 this.future.set(None);
-                ident::clear(this.info.as_deref());
+                this.info.clear_locals();
             }
             // The hub may already be gone if the thread is exiting.
-            let _ = HUB.try_with(|hub| {
-                let left = hub.greenlets.get() - 1;
-                hub.greenlets.set(left);
-                if left == 0 {
-                    if let Some(waker) = hub.idle.borrow_mut().take() {
-                        waker.wake();
-                    }
-                }
-            });
+            let _ = HUB.try_with(Hub::forget_one);
         }
     }
 }
@@ -349,21 +350,21 @@ impl<F: Future> Future for Tracked<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        let _entered = ident::enter(this.info.as_ref());
+        let _entered = ident::enter(this.info);
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
         let output = future.poll(cx);
         if output.is_ready() {
             this.future.set(None);
-            ident::clear(this.info.as_deref());
+            this.info.clear_locals();
         }
         output
     }
 }
 
 /// Returns the number of greenlets alive on this thread's hub (spawned, not yet finished or
-/// dropped). The main greenlet is not counted.
+/// dropped), hub callbacks not run yet included. The main greenlet is not counted.
 ///
 /// # Examples
 ///
@@ -516,8 +517,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
             if slot.due.replace(false) {
                 let waker = slot.waker.borrow().clone().expect("the main slot ran");
                 let polled = future.as_mut().poll(&mut Context::from_waker(&waker));
-                // The main greenlet's self-wake from `switch_to` was placed immediately.
-                hub.resume_front.set(false);
+                hub.flush_next();
                 if let Poll::Ready(output) = polled {
                     return output;
                 }

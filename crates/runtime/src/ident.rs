@@ -331,12 +331,11 @@ pub fn current_info() -> Rc<GreenletInfo> {
 }
 
 /// Makes `info` the current greenlet until the returned guard is dropped.
-/// `None` (a hub callback) makes the main greenlet current.
-pub(crate) fn enter(info: Option<&Rc<GreenletInfo>>) -> Entered {
+pub(crate) fn enter(info: &Rc<GreenletInfo>) -> Entered {
     // The thread-local may already be gone if the thread is exiting.
     Entered(
         CURRENT
-            .try_with(|current| current.replace(info.cloned()))
+            .try_with(|current| current.replace(Some(info.clone())))
             .ok()
             .flatten(),
     )
@@ -348,11 +347,5 @@ impl Drop for Entered {
     fn drop(&mut self) {
         let previous = self.0.take();
         let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
-    }
-}
-
-pub(crate) fn clear(info: Option<&GreenletInfo>) {
-    if let Some(info) = info {
-        info.clear_locals();
     }
 }

@@ -29,18 +29,21 @@
 //! - A spawned greenlet never runs before its spawner awaits something that is not ready, and
 //!   greenlets first run in spawn order: the run queue is one FIFO.
 //! - `sleep(Duration::ZERO)` puts the caller at the back of that FIFO.
-//! - [`switch_to`] runs a woken greenlet before everything already queued and then resumes
-//!   the caller, as gevent's hub switches to a greenlet from inside a callback (the queue's
-//!   unlock step, the notification of links).
+//! - [`run_callback`] queues a hub callback at the back of that FIFO (gevent's
+//!   `loop.run_callback`), and [`switch_then`], called from a callback, runs a woken greenlet
+//!   before everything already queued and then continues the callback, as gevent's hub
+//!   switches to a greenlet from inside a callback (the queue's unlock step, the notification
+//!   of links).
 //! - Timers and I/O are polled when the run queue is empty, and at least every 5 ms while it is
 //!   not (gevent's switch interval), so a busy hub cannot starve a timer.
 //!
 //! # Implementation
 //!
 //! The hub is a thread-local (`gevent.get_hub()` in gevent's terms). It keeps its own run
-//! queue rather than using smol's `LocalExecutor`, whose queue only appends: gevent's order
-//! needs [`switch_to`]. Tasks woken from other threads join the back of the queue. [`run`]
-//! drives it with
+//! queue of tasks and plain callbacks rather than using smol's `LocalExecutor`, whose queue
+//! only appends tasks: gevent's order needs [`switch_then`], and a callback that is a boxed
+//! closure costs far less than a task. Tasks woken from other threads join the back of the
+//! queue. [`run`] drives it with
 //! [`async_io::block_on`], so timers and I/O use async-io's reactor. The future given to [`run`]
 //! is the *main greenlet*: it is not spawned, but it is scheduled through the same FIFO as every
 //! spawned greenlet, so it keeps its place in the order.
@@ -56,15 +59,14 @@ mod waitlist;
 #[doc(no_inline)]
 pub use async_task::Task;
 pub use hub::{
-    greenlet_count, report_panics, run, run_until_idle, set_report_panics, spawn_callback,
-    spawn_tracked, switch_to,
+    greenlet_count, report_panics, run, run_callback, run_until_idle, set_report_panics,
+    spawn_tracked, switch_then,
 };
 pub use ident::{GreenletId, GreenletInfo, Inherit, Locals, current_info};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.
 pub mod futures {
-    pub use crate::hub::SwitchTo;
     pub use crate::time::WithTimeout;
 }
 

@@ -1,4 +1,5 @@
-//! `switch_to`: the target runs next, the caller right after it, and nothing else changes place.
+//! `switch_then`: the targets run next, the continuation right after them, and nothing else
+//! changes place.
 
 use std::cell::RefCell;
 use std::future::poll_fn;
@@ -6,7 +7,10 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use greenery_runtime::{GreenletInfo, Task, run, sleep, spawn_tracked, switch_to};
+use greenery_runtime::{
+    GreenletInfo, Task, greenlet_count, run, run_callback, run_until_idle, sleep, spawn_tracked,
+    switch_then,
+};
 
 type Log = Rc<RefCell<Vec<&'static str>>>;
 type Slot = Rc<RefCell<Option<Waker>>>;
@@ -41,44 +45,27 @@ fn yielder(log: &Log, first: &'static str, second: &'static str) -> Task<()> {
     })
 }
 
-#[test]
-fn after_a_switch_from_the_main_greenlet_yields_go_to_the_back_again() {
-    let log = Log::default();
-    run(async {
-        let (slot, target) = parked(&log, "target");
-        sleep(Duration::ZERO).await;
-        let waker = slot.borrow_mut().take().unwrap();
-        switch_to(&waker).await;
-        log.borrow_mut().push("main resumed");
-        let b = yielder(&log, "b1", "b2");
-        let c = yielder(&log, "c1", "c2");
-        target.await;
-        b.await;
-        c.await;
-    });
-    assert_eq!(
-        *log.borrow(),
-        ["target", "main resumed", "b1", "c1", "b2", "c2"]
-    );
+fn take(slot: &Slot) -> Waker {
+    slot.borrow_mut().take().expect("the greenlet parked")
 }
 
 #[test]
-fn a_switch_from_a_greenlet_runs_the_target_then_the_caller_before_the_queue() {
+fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
     let log = Log::default();
     run(async {
         let (slot, target) = parked(&log, "target");
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        let switcher = spawn_tracked(GreenletInfo::new(), async move {
-            let waker = slot.borrow_mut().take().unwrap();
-            switch_to(&waker).await;
-            l.borrow_mut().push("switcher resumed");
+        run_callback(move || {
+            l.borrow_mut().push("callback");
+            let l2 = l.clone();
+            switch_then([&take(&slot)], move || l2.borrow_mut().push("continued"));
         });
         let queued = yielder(&log, "queued1", "queued2");
-        switcher.await;
+        target.await;
+        // After the switch, yields go to the back of the queue again.
         let b = yielder(&log, "b1", "b2");
         let c = yielder(&log, "c1", "c2");
-        target.await;
         queued.await;
         b.await;
         c.await;
@@ -86,8 +73,9 @@ fn a_switch_from_a_greenlet_runs_the_target_then_the_caller_before_the_queue() {
     assert_eq!(
         *log.borrow(),
         [
+            "callback",
             "target",
-            "switcher resumed",
+            "continued",
             "queued1",
             "queued2",
             "b1",
@@ -96,4 +84,81 @@ fn a_switch_from_a_greenlet_runs_the_target_then_the_caller_before_the_queue() {
             "c2"
         ]
     );
+}
+
+#[test]
+fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
+    let log = Log::default();
+    run(async {
+        let (slot_a, a) = parked(&log, "a");
+        let (slot_b, b) = parked(&log, "b");
+        let (slot_c, c) = parked(&log, "c");
+        sleep(Duration::ZERO).await;
+        let l = log.clone();
+        run_callback(move || {
+            let l2 = l.clone();
+            switch_then([&take(&slot_a), &take(&slot_b)], move || {
+                l2.borrow_mut().push("first continuation");
+                let l3 = l2.clone();
+                switch_then([&take(&slot_c)], move || {
+                    l3.borrow_mut().push("second continuation");
+                });
+            });
+        });
+        let queued = yielder(&log, "queued1", "queued2");
+        a.await;
+        b.await;
+        c.await;
+        queued.await;
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "a",
+            "b",
+            "first continuation",
+            "c",
+            "second continuation",
+            "queued1",
+            "queued2"
+        ]
+    );
+}
+
+#[test]
+fn a_target_already_queued_keeps_its_place() {
+    let log = Log::default();
+    run(async {
+        let (slot, target) = parked(&log, "target");
+        sleep(Duration::ZERO).await;
+        let waker = take(&slot);
+        let queued = yielder(&log, "queued1", "queued2");
+        // Queued behind `queued`: the switch does not move it.
+        waker.wake_by_ref();
+        let l = log.clone();
+        run_callback(move || {
+            let l2 = l.clone();
+            switch_then([&waker], move || l2.borrow_mut().push("continued"));
+        });
+        target.await;
+        queued.await;
+    });
+    assert_eq!(*log.borrow(), ["queued1", "target", "continued", "queued2"]);
+}
+
+#[test]
+fn run_until_idle_waits_for_callbacks_and_their_continuations() {
+    let log = Log::default();
+    let l = log.clone();
+    run_until_idle(async move {
+        run_callback(move || {
+            assert_eq!(greenlet_count(), 0, "a running callback is counted off");
+            let l2 = l.clone();
+            switch_then([], move || l2.borrow_mut().push("continued"));
+            assert_eq!(greenlet_count(), 1, "its continuation is counted");
+        });
+        assert_eq!(greenlet_count(), 1);
+    });
+    assert_eq!(*log.borrow(), ["continued"]);
+    run(async { assert_eq!(greenlet_count(), 0) });
 }

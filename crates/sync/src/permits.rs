@@ -4,8 +4,8 @@
 //! A release never hands a permit over, and never wakes anyone itself. If greenlets wait and
 //! no *notifier* is on its way, it queues one hub callback (at the tail of the hub's FIFO run
 //! queue); until it runs, anyone who acquires without blocking takes the permit (DESIGN rule
-//! 4). When the notifier runs, it switches to the first waiter ([`greenery_runtime::switch_to`]),
-//! which takes a permit and runs until it blocks; then, while a permit is still free, to the
+//! 4). When the notifier runs, it switches to the first waiter
+//! ([`greenery_runtime::switch_then`]), which takes a permit and runs until it blocks; then, while a permit is still free, to the
 //! next one, and so on up to the last waiter present when the pass started. A waiter the pass
 //! does not reach keeps its place. When the pass ends, a new notifier is queued if a permit is
 //! free and greenlets wait.
@@ -88,7 +88,8 @@ impl State {
         };
         if self.links.state(head).thread == thread_tag() {
             self.notifier = true;
-            greenery_runtime::spawn_callback(notify(shared.clone()));
+            let shared = shared.clone();
+            greenery_runtime::run_callback(move || start_notify(shared));
         } else {
             self.wake_directly();
         }
@@ -157,42 +158,62 @@ impl State {
     }
 }
 
-/// gevent's `_notify_links` with `_notify_all = False`, run as a hub callback.
-async fn notify(shared: Arc<Mutex<State>>) {
+/// gevent's `_notify_links` with `_notify_all = False`, run as a hub callback: it serves the
+/// waiters registered before it started.
+fn start_notify(shared: Arc<Mutex<State>>) {
     let last = {
         let state = lock(&shared);
         state.links.back().map(|key| state.links.state(key).seq)
     };
-    if let Some(last) = last {
-        loop {
-            let (waker, was_last) = {
-                let mut state = lock(&shared);
-                if state.counter == 0 {
-                    break;
-                }
-                let Some(key) = state.links.front() else {
-                    break;
-                };
-                let seq = state.links.state(key).seq;
-                if seq > last {
-                    break;
-                }
-                state.links.unlink(key);
-                state.links.state_mut(key).notified = Notified::ByNotifier;
-                (state.links.take_waker(key), seq == last)
-            };
-            if let Some(waker) = waker {
-                // The waiter runs now, until it blocks.
-                greenery_runtime::switch_to(&waker).await;
-            }
-            if was_last {
+    match last {
+        Some(last) => notify(shared, last),
+        None => end_notify(&shared),
+    }
+}
+
+/// The notifier's loop from the first waiter on, up to the one registered as `last`: while a
+/// permit is free, it switches to the next waiter (which runs until it blocks) and continues
+/// in a callback of its own.
+fn notify(shared: Arc<Mutex<State>>, last: u64) {
+    loop {
+        let (waker, was_last) = {
+            let mut state = lock(&shared);
+            if state.counter == 0 {
                 break;
             }
+            let Some(key) = state.links.front() else {
+                break;
+            };
+            let seq = state.links.state(key).seq;
+            if seq > last {
+                break;
+            }
+            state.links.unlink(key);
+            state.links.state_mut(key).notified = Notified::ByNotifier;
+            (state.links.take_waker(key), seq == last)
+        };
+        if let Some(waker) = waker {
+            // The waiter runs now, until it blocks.
+            greenery_runtime::switch_then([&waker], move || {
+                if was_last {
+                    end_notify(&shared);
+                } else {
+                    notify(shared, last);
+                }
+            });
+            return;
+        }
+        if was_last {
+            break;
         }
     }
-    let mut state = lock(&shared);
+    end_notify(&shared);
+}
+
+fn end_notify(shared: &Arc<Mutex<State>>) {
+    let mut state = lock(shared);
     state.notifier = false;
-    state.check_and_notify(&shared);
+    state.check_and_notify(shared);
 }
 
 /// The error of releasing a `BoundedSemaphore` (or a `Lock`) more times than it was acquired.
