@@ -11,7 +11,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use greenery_runtime::{GreenletId, GreenletInfo, Task, Timeout};
+use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout};
+use smallvec::SmallVec;
 
 /// How a greenlet failed.
 ///
@@ -88,8 +89,10 @@ pub struct Greenlet<T> {
     inner: Rc<Inner<T>>,
 }
 
+/// A greenlet's identity and state, in one allocation: the hub tracks it as the greenlet's
+/// [`Identity`].
 struct Inner<T> {
-    info: Rc<GreenletInfo>,
+    info: GreenletInfo,
     state: RefCell<State<T>>,
 }
 
@@ -97,11 +100,16 @@ struct State<T> {
     started: bool,
     finished: bool,
     value: Option<T>,
-    error: Option<GreenletError>,
+    /// Boxed: few greenlets fail, and every parked greenlet carries this field.
+    error: Option<Box<GreenletError>>,
     task: Option<Task<()>>,
-    links: Vec<(LinkId, Link<T>)>,
+    links: Links<T>,
     next_link: u64,
 }
+
+/// The links of a greenlet, in registration order; the first one is kept inline (most
+/// greenlets have at most one: a pool's, or a joiner).
+type Links<T> = SmallVec<[(LinkId, Link<T>); 1]>;
 
 /// A link callback: runs once, with the finished greenlet.
 type Callback<T> = Box<dyn FnOnce(&Greenlet<T>)>;
@@ -111,6 +119,12 @@ enum Link<T> {
     Wake(Waker),
     /// A callback registered with `link` and friends.
     Call(Callback<T>),
+}
+
+impl<T: 'static> Identity for Inner<T> {
+    fn info(&self) -> &GreenletInfo {
+        &self.info
+    }
 }
 
 impl<T> Clone for Greenlet<T> {
@@ -166,21 +180,20 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let info = GreenletInfo::new();
     let inner = Rc::new(Inner {
-        info: info.clone(),
+        info: GreenletInfo::new(),
         state: RefCell::new(State {
             started: false,
             finished: false,
             value: None,
             error: None,
             task: None,
-            links: Vec::new(),
+            links: SmallVec::new(),
             next_link: 0,
         }),
     });
     let task = greenery_runtime::spawn_tracked(
-        info,
+        inner.clone(),
         Body {
             greenlet: inner.clone(),
             future: Some(future),
@@ -299,7 +312,7 @@ fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
         state.finished = true;
         match outcome {
             Ok(value) => state.value = Some(value),
-            Err(error) => state.error = Some(error),
+            Err(error) => state.error = Some(Box::new(error)),
         }
         if let Some(task) = state.task.take() {
             task.detach();
@@ -319,7 +332,7 @@ fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
 /// Blocked joiners are woken directly when no callback follows them, which queues them exactly
 /// where gevent's notifier would resume them. Otherwise one hub callback runs the links; a joiner
 /// registered before a callback is switched to (it runs at once) before that callback.
-fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
+fn notify<T: 'static>(greenlet: Greenlet<T>, links: Links<T>) {
     let Some(last_call) = links
         .iter()
         .rposition(|(_, link)| matches!(link, Link::Call(_)))
@@ -339,7 +352,7 @@ fn notify<T: 'static>(greenlet: Greenlet<T>, links: Vec<(LinkId, Link<T>)>) {
 /// run in a callback of their own, once it blocks.
 fn run_links<T: 'static>(
     greenlet: Greenlet<T>,
-    mut links: std::vec::IntoIter<(LinkId, Link<T>)>,
+    mut links: smallvec::IntoIter<[(LinkId, Link<T>); 1]>,
     mut before_last_call: usize,
 ) {
     while let Some((_, link)) = links.next() {
@@ -547,7 +560,7 @@ impl<T: 'static> Greenlet<T> {
         self.join().await;
         let state = self.inner.state.borrow();
         match (&state.value, &state.error) {
-            (_, Some(error)) => Err(error.clone()),
+            (_, Some(error)) => Err(GreenletError::clone(error)),
             (Some(value), None) => Ok(value.clone()),
             (None, None) => panic!(
                 "the value of {} was taken out with Greenlet::take",
@@ -608,7 +621,7 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     #[doc(alias = "exception")]
     pub fn error(&self) -> Option<GreenletError> {
-        self.inner.state.borrow().error.clone()
+        self.inner.state.borrow().error.as_deref().cloned()
     }
 
     /// Kills the greenlet and waits until it is dead.
@@ -705,7 +718,10 @@ impl<T: 'static> Greenlet<T> {
         state.next_link += 1;
         if state.finished {
             drop(state);
-            notify(self.clone(), vec![(id, Link::Call(Box::new(callback)))]);
+            notify(
+                self.clone(),
+                smallvec::smallvec![(id, Link::Call(Box::new(callback)))],
+            );
         } else {
             state.links.push((id, Link::Call(Box::new(callback))));
         }
@@ -843,7 +859,7 @@ impl<T> Drop for Join<'_, T> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct GreenletRef {
-    info: Rc<GreenletInfo>,
+    info: InfoRef,
 }
 
 impl GreenletRef {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use async_task::{Runnable, Task};
 
-use crate::ident::{self, GreenletInfo};
+#[cfg(doc)]
+use crate::ident::GreenletInfo;
+use crate::ident::{self, InfoRef};
 
 /// How long the hub runs greenlets back to back before it polls timers and I/O (gevent's
 /// switch interval).
@@ -287,7 +289,8 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl F
     debug_assert!(placed.is_ok(), "switch_then called while the thread exits");
 }
 
-/// Spawns `future` on this thread's hub as the greenlet `info`.
+/// Spawns `future` on this thread's hub as the greenlet `info` (a [`GreenletInfo`], or an
+/// `Rc` of the greenlet's state that carries it, see [`Identity`](crate::Identity)).
 ///
 /// While the future is polled, and while it is dropped (on completion or when the returned
 /// [`Task`] is dropped, which is how a greenlet is killed), [`current_info`](crate::current_info)
@@ -307,11 +310,12 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl F
 ///     assert_eq!(task.await, id);
 /// });
 /// ```
-pub fn spawn_tracked<F>(info: Rc<GreenletInfo>, future: F) -> Task<F::Output>
+pub fn spawn_tracked<F>(info: impl Into<InfoRef>, future: F) -> Task<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let info = info.into();
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
         spawn_task(
@@ -326,7 +330,7 @@ where
 
 pin_project_lite::pin_project! {
     struct Tracked<F> {
-        info: Rc<GreenletInfo>,
+        info: InfoRef,
         #[pin]
         future: Option<F>,
     }

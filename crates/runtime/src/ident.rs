@@ -55,9 +55,9 @@ impl fmt::Display for GreenletId {
 
 /// What the hub knows of one greenlet: its identity, its name and its greenlet-local values.
 ///
-/// `greenery-hub` creates one for each greenlet it spawns; [`current_info`] returns the one of
-/// the greenlet being polled. Its [`Locals`] are dropped when the greenlet finishes, even while
-/// handles to the greenlet are still alive.
+/// `greenery-hub` creates one for each greenlet it spawns, inside the greenlet's own state (see
+/// [`Identity`]); [`current_info`] returns the one of the greenlet being polled. Its [`Locals`]
+/// are dropped when the greenlet finishes, even while handles to the greenlet are still alive.
 ///
 /// # Examples
 ///
@@ -68,7 +68,7 @@ impl fmt::Display for GreenletId {
 /// ```
 pub struct GreenletInfo {
     id: GreenletId,
-    name: RefCell<Option<String>>,
+    name: RefCell<Option<Box<str>>>,
     locals: RefCell<Locals>,
 }
 
@@ -84,21 +84,22 @@ impl GreenletInfo {
     /// let info = greenery_runtime::GreenletInfo::new();
     /// assert_eq!(info.name(), format!("Greenlet-{}", info.id()));
     /// ```
-    pub fn new() -> Rc<GreenletInfo> {
+    #[allow(clippy::new_without_default)] // Not a default: each one is a new identity.
+    pub fn new() -> GreenletInfo {
         let locals = current_info().locals.borrow().inherited();
-        Rc::new(GreenletInfo {
+        GreenletInfo {
             id: GreenletId::next(),
             name: RefCell::new(None),
             locals: RefCell::new(locals),
-        })
+        }
     }
 
-    fn main() -> Rc<GreenletInfo> {
-        Rc::new(GreenletInfo {
+    fn main() -> InfoRef {
+        InfoRef::from(Rc::new(GreenletInfo {
             id: GreenletId::next(),
-            name: RefCell::new(Some("MainGreenlet".to_owned())),
+            name: RefCell::new(Some("MainGreenlet".into())),
             locals: RefCell::new(Locals::default()),
-        })
+        }))
     }
 
     /// Returns the greenlet's id.
@@ -123,7 +124,7 @@ impl GreenletInfo {
     /// ```
     pub fn name(&self) -> String {
         match &*self.name.borrow() {
-            Some(name) => name.clone(),
+            Some(name) => name.to_string(),
             None => format!("Greenlet-{}", self.id),
         }
     }
@@ -138,7 +139,7 @@ impl GreenletInfo {
     /// assert_eq!(info.name(), "worker");
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.name.borrow_mut() = Some(name.into());
+        *self.name.borrow_mut() = Some(name.into().into_boxed_str());
     }
 
     /// Runs `f` with the greenlet's local values.
@@ -164,6 +165,95 @@ impl GreenletInfo {
         // Take the values out first: a value's destructor may use greenlet-locals itself.
         let old = std::mem::take(&mut *self.locals.borrow_mut());
         drop(old);
+    }
+}
+
+/// What carries a greenlet's [`GreenletInfo`]: the greenlet's state, given to
+/// [`spawn_tracked`](crate::spawn_tracked) behind an `Rc`.
+///
+/// `greenery-hub` implements it for the state behind its `Greenlet` handles, so that a
+/// greenlet's identity and its state are one allocation. A bare `GreenletInfo` is one too.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use greenery_runtime::{GreenletInfo, Identity, InfoRef};
+///
+/// struct Worker {
+///     info: GreenletInfo,
+///     jobs: u32,
+/// }
+///
+/// impl Identity for Worker {
+///     fn info(&self) -> &GreenletInfo {
+///         &self.info
+///     }
+/// }
+///
+/// let worker = Rc::new(Worker { info: GreenletInfo::new(), jobs: 0 });
+/// let handle = InfoRef::from(worker.clone());
+/// assert_eq!(handle.id(), worker.info.id());
+/// ```
+pub trait Identity: 'static {
+    /// Returns the greenlet's identity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_runtime::{GreenletInfo, Identity};
+    ///
+    /// let info = GreenletInfo::new();
+    /// assert_eq!(info.info().id(), info.id());
+    /// ```
+    fn info(&self) -> &GreenletInfo;
+}
+
+impl Identity for GreenletInfo {
+    fn info(&self) -> &GreenletInfo {
+        self
+    }
+}
+
+/// A counted handle to a greenlet's [`GreenletInfo`], wherever it lives (what
+/// [`current_info`] returns); it dereferences to the `GreenletInfo`.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use greenery_runtime::{GreenletInfo, InfoRef};
+///
+/// let handle = InfoRef::from(Rc::new(GreenletInfo::new()));
+/// let copy = handle.clone();
+/// assert_eq!(copy.id(), handle.id());
+/// ```
+#[derive(Clone)]
+pub struct InfoRef(Rc<dyn Identity>);
+
+impl<I: Identity> From<Rc<I>> for InfoRef {
+    fn from(carrier: Rc<I>) -> InfoRef {
+        InfoRef(carrier)
+    }
+}
+
+impl From<GreenletInfo> for InfoRef {
+    fn from(info: GreenletInfo) -> InfoRef {
+        InfoRef(Rc::new(info))
+    }
+}
+
+impl std::ops::Deref for InfoRef {
+    type Target = GreenletInfo;
+
+    fn deref(&self) -> &GreenletInfo {
+        self.0.info()
+    }
+}
+
+impl fmt::Debug for InfoRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -307,9 +397,9 @@ impl fmt::Debug for Locals {
 
 thread_local! {
     // GLOBAL: the hub's notion of "the greenlet being polled"; `None` means the main greenlet.
-    static CURRENT: RefCell<Option<Rc<GreenletInfo>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<InfoRef>> = const { RefCell::new(None) };
     // GLOBAL: the thread's main greenlet, created on first use.
-    static MAIN: Rc<GreenletInfo> = GreenletInfo::main();
+    static MAIN: InfoRef = GreenletInfo::main();
 }
 
 /// Returns the identity of the greenlet being polled (gevent's `getcurrent()`).
@@ -324,14 +414,14 @@ thread_local! {
 /// assert_eq!(info.name(), "MainGreenlet");
 /// ```
 #[doc(alias = "getcurrent")]
-pub fn current_info() -> Rc<GreenletInfo> {
+pub fn current_info() -> InfoRef {
     CURRENT
         .with(|current| current.borrow().clone())
-        .unwrap_or_else(|| MAIN.with(Rc::clone))
+        .unwrap_or_else(|| MAIN.with(InfoRef::clone))
 }
 
 /// Makes `info` the current greenlet until the returned guard is dropped.
-pub(crate) fn enter(info: &Rc<GreenletInfo>) -> Entered {
+pub(crate) fn enter(info: &InfoRef) -> Entered {
     // The thread-local may already be gone if the thread is exiting.
     Entered(
         CURRENT
@@ -341,7 +431,7 @@ pub(crate) fn enter(info: &Rc<GreenletInfo>) -> Entered {
     )
 }
 
-pub(crate) struct Entered(Option<Rc<GreenletInfo>>);
+pub(crate) struct Entered(Option<InfoRef>);
 
 impl Drop for Entered {
     fn drop(&mut self) {

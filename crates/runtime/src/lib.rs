@@ -62,7 +62,7 @@ pub use hub::{
     greenlet_count, report_panics, run, run_callback, run_until_idle, set_report_panics,
     spawn_tracked, switch_then,
 };
-pub use ident::{GreenletId, GreenletInfo, Inherit, Locals, current_info};
+pub use ident::{GreenletId, GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.
