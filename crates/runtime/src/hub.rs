@@ -38,20 +38,58 @@ enum Job {
 /// task and a callback at the front instead, which is how gevent's hub callbacks run a
 /// greenlet at once.
 struct Hub {
-    queue: RefCell<VecDeque<Job>>,
-    /// Jobs to run before the queue, in order, gathered while a job runs ([`switch_then`]);
-    /// they go to the front of the queue when it returns.
-    next: RefCell<Vec<Job>>,
-    /// While set, wakes on this thread go to `next` instead of the back of the queue.
+    jobs: RefCell<Jobs>,
+    /// While set, wakes on this thread go to the jobs to run next instead of the back of the
+    /// queue.
     front: Cell<bool>,
-    /// The waker of the parked driver loop, set while the queue is empty.
-    parked: RefCell<Option<Waker>>,
     remote: Arc<Remote>,
     running: Cell<bool>,
     /// Greenlets alive and callbacks queued: what [`run_until_idle`] waits for.
     greenlets: Cell<usize>,
     idle: RefCell<Option<Waker>>,
     report_panics: Cell<bool>,
+}
+
+/// The run queue proper.
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Job>,
+    /// Jobs to run before the queue ([`switch_then`]), as a stack: the last one runs first.
+    /// The jobs a job places here are pushed in call order and reversed when it returns, so
+    /// they run in call order, before the older ones below them.
+    next: Vec<Job>,
+    /// How many jobs of `next` were there when the running job started.
+    mark: usize,
+    /// The waker of the parked driver loop, set while the queue is empty.
+    parked: Option<Waker>,
+}
+
+impl Jobs {
+    /// Puts the jobs placed by [`switch_then`] since the last call in run order (on top of
+    /// the stack of jobs to run next).
+    fn seal(&mut self) {
+        if self.next.len() > self.mark + 1 {
+            self.next[self.mark..].reverse();
+        }
+        self.mark = self.next.len();
+    }
+
+    /// Takes the job to run next: one placed by [`switch_then`], else the front of the queue.
+    fn pop(&mut self) -> Option<Job> {
+        // Jobs placed from outside any job (before `run`, say) come first, in call order.
+        self.seal();
+        match self.next.pop() {
+            Some(job) => {
+                self.mark = self.next.len();
+                Some(job)
+            }
+            None => self.queue.pop_front(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty() && self.next.is_empty()
+    }
 }
 
 /// Tasks woken from other threads, waiting to join the hub's run queue, and the waker of the
@@ -73,10 +111,13 @@ impl Remote {
 thread_local! {
     // GLOBAL: the hub itself, one per thread (gevent's `get_hub()`).
     static HUB: Hub = Hub {
-        queue: RefCell::new(VecDeque::new()),
-        next: RefCell::new(Vec::new()),
+        jobs: RefCell::new(Jobs {
+            queue: VecDeque::new(),
+            next: Vec::new(),
+            mark: 0,
+            parked: None,
+        }),
         front: Cell::new(false),
-        parked: RefCell::new(None),
         remote: Arc::new(Remote(Mutex::new(RemoteState { queue: Vec::new(), waker: None }))),
         running: Cell::new(false),
         greenlets: Cell::new(0),
@@ -125,24 +166,17 @@ where
 impl Hub {
     /// Queues `job`: at the back, or among the jobs to run next while [`switch_then`] runs.
     fn push(&self, job: Job) {
-        if self.front.get() {
-            self.next.borrow_mut().push(job);
-        } else {
-            self.queue.borrow_mut().push_back(job);
-        }
-        if let Some(waker) = self.parked.borrow_mut().take() {
-            waker.wake();
-        }
-    }
-
-    /// Moves the jobs gathered by [`switch_then`] to the front of the run queue, in order.
-    fn flush_next(&self) {
-        let mut next = self.next.borrow_mut();
-        if !next.is_empty() {
-            let mut queue = self.queue.borrow_mut();
-            while let Some(job) = next.pop() {
-                queue.push_front(job);
+        let parked = {
+            let mut jobs = self.jobs.borrow_mut();
+            if self.front.get() {
+                jobs.next.push(job);
+            } else {
+                jobs.queue.push_back(job);
             }
+            jobs.parked.take()
+        };
+        if let Some(waker) = parked {
+            waker.wake();
         }
     }
 
@@ -150,21 +184,20 @@ impl Hub {
     fn take_remote(&self) {
         let woken = std::mem::take(&mut self.remote.lock().queue);
         if !woken.is_empty() {
-            self.queue
+            self.jobs
                 .borrow_mut()
+                .queue
                 .extend(woken.into_iter().map(Job::Task));
         }
     }
 
-    /// Runs the job at the front of the run queue; returns `false` if there is none. Tasks
-    /// woken from other threads join when the queue runs dry (and every few steps, see
-    /// `drive`).
+    /// Runs the next job; returns `false` if there is none. Tasks woken from other threads
+    /// join when the queue runs dry (and every few steps, see `drive`).
     fn run_one(&self) -> bool {
-        self.flush_next();
-        let mut next = self.queue.borrow_mut().pop_front();
+        let mut next = self.jobs.borrow_mut().pop();
         if next.is_none() {
             self.take_remote();
-            next = self.queue.borrow_mut().pop_front();
+            next = self.jobs.borrow_mut().pop();
         }
         let Some(job) = next else {
             return false;
@@ -179,7 +212,7 @@ impl Hub {
                 callback();
             }
         }
-        self.flush_next();
+        self.jobs.borrow_mut().seal();
         true
     }
 
@@ -284,7 +317,10 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl F
         }
         hub.front.set(false);
         hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.next.borrow_mut().push(Job::Callback(Box::new(then)));
+        hub.jobs
+            .borrow_mut()
+            .next
+            .push(Job::Callback(Box::new(then)));
     });
     debug_assert!(placed.is_ok(), "switch_then called while the thread exits");
 }
@@ -521,7 +557,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
             if slot.due.replace(false) {
                 let waker = slot.waker.borrow().clone().expect("the main slot ran");
                 let polled = future.as_mut().poll(&mut Context::from_waker(&waker));
-                hub.flush_next();
+                hub.jobs.borrow_mut().seal();
                 if let Poll::Ready(output) = polled {
                     return output;
                 }
@@ -554,15 +590,16 @@ async fn park(hub: &Hub) {
             state.waker = Some(cx.waker().clone());
             !state.queue.is_empty()
         };
-        *hub.parked.borrow_mut() = Some(cx.waker().clone());
-        if remote_woken || !hub.queue.borrow().is_empty() {
-            hub.parked.borrow_mut().take();
+        let mut jobs = hub.jobs.borrow_mut();
+        if remote_woken || !jobs.is_empty() {
+            jobs.parked = None;
             return Poll::Ready(());
         }
+        jobs.parked = Some(cx.waker().clone());
         Poll::Pending
     })
     .await;
-    hub.parked.borrow_mut().take();
+    hub.jobs.borrow_mut().parked = None;
 }
 
 async fn yield_once() {
