@@ -115,7 +115,8 @@ impl<T, B: Buffer<T>> State<T, B> {
         self.reserved += 1;
         let node = self.nodes.get(key);
         node.status = Status::Done;
-        node.waker.clone()
+        // A served waiter is out of every line: nothing wakes it again.
+        node.waker.take()
     }
 
     /// One getter turn of gevent's `_unlock`: if there is an item, serves the first blocked
@@ -132,7 +133,7 @@ impl<T, B: Buffer<T>> State<T, B> {
         if node.consumes {
             self.claimed += 1;
         }
-        self.nodes.get(key).waker.clone()
+        node.waker.take()
     }
 
     /// Whether an unlock step would serve anyone now.

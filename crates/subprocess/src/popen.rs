@@ -1,6 +1,6 @@
 //! `PopenBuilder` (gevent's `Popen(...)` arguments), `Popen` (a running child) and its futures.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::future::Future;
@@ -298,8 +298,8 @@ impl PopenBuilder {
     /// Sets whether dropping the [`Popen`] of a child that is still running kills it
     /// (default: `false`, as in gevent, where the child outlives its `Popen` object).
     ///
-    /// Either way a dropped child is reaped in the background once it exits (async-process's
-    /// reaper), so it never stays a zombie.
+    /// Either way a dropped child that nobody waited for is reaped in the background once it
+    /// exits (a thread of `blocking`'s pool waits for it), so it never stays a zombie.
     ///
     /// # Examples
     ///
@@ -372,6 +372,9 @@ impl PopenBuilder {
             .stdin(stdin.to_stdio())
             .stdout(stdout.to_stdio())
             .stderr(stderr.to_stdio())
+            // `Popen`'s own drop reaps a child nobody waited for (async-process would also
+            // hand an already reaped one to its reaper thread, a wake-up per child).
+            .reap_on_drop(false)
             .kill_on_drop(kill_on_drop);
         if let Some(cwd) = &self.cwd {
             command.current_dir(cwd);
@@ -405,7 +408,8 @@ impl PopenBuilder {
         Ok(Popen {
             pid: child.id(),
             args: self.args.clone(),
-            child: RefCell::new(child),
+            child: RefCell::new(Some(child)),
+            kill_on_drop,
             pipes: RefCell::new(Some(pipes)),
             exit: Exit {
                 returncode: Cell::new(None),
@@ -472,11 +476,44 @@ impl std::error::Error for SpawnError {
 pub struct Popen {
     pid: u32,
     args: Vec<OsString>,
-    child: RefCell<Child>,
+    /// `None` only once the `Popen` is dropped.
+    child: RefCell<Option<Child>>,
+    kill_on_drop: bool,
     /// The pipes and what `communicate` has moved through them so far; `None` while a
     /// `communicate` future holds them.
     pipes: RefCell<Option<Pipes>>,
     exit: Exit,
+}
+
+impl Popen {
+    fn child(&self) -> RefMut<'_, Child> {
+        RefMut::map(self.child.borrow_mut(), |child| {
+            child
+                .as_mut()
+                .expect("the child is taken only when the Popen is dropped")
+        })
+    }
+}
+
+impl Drop for Popen {
+    fn drop(&mut self) {
+        if self.exit.returncode.get().is_some() {
+            return;
+        }
+        let Some(mut child) = self.child.get_mut().take() else {
+            return;
+        };
+        if self.kill_on_drop {
+            // Already gone if it exited meanwhile: nothing to report from a drop.
+            let _ = child.kill();
+        }
+        if matches!(child.try_status(), Ok(Some(_))) {
+            return;
+        }
+        // Still running: reap it in the background once it exits, so that it never stays a
+        // zombie (a thread of `blocking`'s pool waits for it).
+        blocking::unblock(move || async_io::block_on(child.status())).detach();
+    }
 }
 
 impl fmt::Debug for Popen {
@@ -729,7 +766,7 @@ impl Popen {
         if let Some(code) = self.exit.returncode.get() {
             return Some(code);
         }
-        let status = self.child.borrow_mut().try_status().ok().flatten()?;
+        let status = self.child().try_status().ok().flatten()?;
         let code = returncode_of(status);
         self.exit.returncode.set(Some(code));
         *self.exit.status.borrow_mut() = None;
@@ -815,7 +852,7 @@ impl Popen {
         self.exit.fanout.register(slot, cx.waker());
         let polled = {
             let mut slot = self.exit.status.borrow_mut();
-            let status = slot.get_or_insert_with(|| Box::pin(self.child.borrow_mut().status()));
+            let status = slot.get_or_insert_with(|| Box::pin(self.child().status()));
             status
                 .as_mut()
                 .poll(&mut Context::from_waker(&self.exit.waker))
@@ -865,7 +902,7 @@ impl Popen {
         if self.poll().is_some() {
             return Ok(());
         }
-        self.child.borrow_mut().kill()
+        self.child().kill()
     }
 
     /// Asks the child to stop with `SIGTERM` (gevent's `terminate()`); if it does, its return

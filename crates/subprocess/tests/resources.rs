@@ -92,7 +92,7 @@ fn no_file_descriptor_leaked() {
 }
 
 /// A waited-for child is reaped at once; a killed one too; a dropped `Popen`'s child is reaped
-/// in the background once it exits.
+/// in the background once it exits (at once for `kill_on_drop`).
 #[test]
 fn no_zombie_left_behind() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -106,12 +106,17 @@ fn no_zombie_left_behind() {
         killed.kill().unwrap();
         killed.wait().await.unwrap();
 
-        // Dropped while running, and dropped after exiting without anyone waiting.
+        // Dropped while running, dropped after exiting without anyone waiting, and killed
+        // by its drop.
         let running = Popen::new(["sleep", "0.2"]).spawn().unwrap();
         let exited = Popen::new(["true"]).spawn().unwrap();
+        let doomed = Popen::new(["sleep", "60"])
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
         greenery_runtime::sleep(Duration::from_millis(100)).await;
-        let pids = [killed.pid(), running.pid(), exited.pid()];
-        drop((running, exited));
+        let pids = [killed.pid(), running.pid(), exited.pid(), doomed.pid()];
+        drop((running, exited, doomed));
         pids
     });
     let gone = |pid: u32| !std::path::Path::new(&format!("/proc/{pid}")).exists();
