@@ -193,7 +193,7 @@ fn notify(shared: Shared, arrived: bool) {
     if wakers.is_empty() {
         next();
     } else {
-        greenery_runtime::switch_then(&wakers, next);
+        greenery_runtime::switch_then(&wakers, Box::new(next));
     }
 }
 

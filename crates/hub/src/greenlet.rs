@@ -360,9 +360,10 @@ fn run_links<T: 'static>(
         before_last_call = before_last_call.saturating_sub(1);
         match link {
             Link::Wake(waker) if switch => {
-                greenery_runtime::switch_then([&waker], move || {
-                    run_links(greenlet, links, before_last_call);
-                });
+                greenery_runtime::switch_then(
+                    [&waker],
+                    Box::new(move || run_links(greenlet, links, before_last_call)),
+                );
                 return;
             }
             Link::Wake(waker) => waker.wake(),

@@ -164,35 +164,34 @@ impl<T: 'static> State<T> {
             return;
         }
         self.unlocking = true;
-        let step = Step {
+        greenery_runtime::run_callback(Step {
             shared: shared.clone(),
             done: false,
-        };
-        greenery_runtime::run_callback(move || unlock_step(step));
+        });
     }
 }
 
 /// gevent's `Channel._unlock`, run as a hub callback: while a getter and a putter wait, hand
 /// the first putter's item to the first getter, switch to the getter (it runs until it
-/// blocks), then to the putter. Each pair's switch continues the step in a callback of its
-/// own.
-fn unlock_step<T: 'static>(mut step: Step<T>) {
-    // The lock is taken in a block of its own: the greenlets switched to use it.
-    let pair = {
-        let mut state = step.lock();
-        let pair = state.pair();
-        if pair.is_none() {
-            state.unlocking = false;
+/// blocks), then to the putter. Each pair's switch continues the step (the same box) in a
+/// callback of its own.
+impl<T: 'static> greenery_runtime::Callback for Step<T> {
+    fn call(mut self: Box<Self>) {
+        // The lock is taken in a block of its own: the greenlets switched to use it.
+        let pair = {
+            let mut state = self.lock();
+            let pair = state.pair();
+            if pair.is_none() {
+                state.unlocking = false;
+            }
+            pair
+        };
+        match pair {
+            Some((getter, putter)) => {
+                greenery_runtime::switch_then(getter.iter().chain(&putter), self);
+            }
+            None => self.done = true,
         }
-        pair
-    };
-    match pair {
-        Some((getter, putter)) => {
-            greenery_runtime::switch_then(getter.iter().chain(&putter), move || {
-                unlock_step(step);
-            });
-        }
-        None => step.done = true,
     }
 }
 

@@ -225,26 +225,31 @@ impl<T: 'static, B: Buffer<T> + 'static> State<T, B> {
             return;
         }
         self.unlocking = true;
-        let step = Step {
+        greenery_runtime::run_callback(Step {
             shared: shared.clone(),
+            cursor: Cursor::new(),
             done: false,
-        };
-        greenery_runtime::run_callback(move || unlock_step(step, Cursor::new()));
+        });
     }
 }
 
 /// gevent's `Queue._unlock`, run as a hub callback: admit the first blocked putter if there
 /// is room and switch to it (it runs until it blocks), then serve the first blocked getter if
 /// there is an item and switch to it, until neither can proceed. Each switch continues the
-/// step in a callback of its own, from `cursor`.
-fn unlock_step<T: 'static, B: Buffer<T> + 'static>(mut step: Step<T, B>, mut cursor: Cursor) {
-    // The lock is taken in a statement of its own: the greenlet switched to uses it.
-    let next = step.lock().next_turn(&mut cursor);
-    match next {
-        Some(waker) => {
-            greenery_runtime::switch_then([&waker], move || unlock_step(step, cursor));
+/// step (the same box) in a callback of its own, from its cursor.
+impl<T: 'static, B: Buffer<T> + 'static> greenery_runtime::Callback for Step<T, B> {
+    fn call(mut self: Box<Self>) {
+        let step = &mut *self;
+        // The lock is taken in a statement of its own: the greenlet switched to uses it.
+        let next = step
+            .shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next_turn(&mut step.cursor);
+        match next {
+            Some(waker) => greenery_runtime::switch_then([&waker], self),
+            None => self.done = true,
         }
-        None => step.done = true,
     }
 }
 
@@ -265,10 +270,11 @@ impl Cursor {
     }
 }
 
-/// The unlock step's hold on the queue: if the step is dropped before it finished (its hub
-/// went away), whoever it would have served is served at once.
+/// The unlock step: its hold on the queue and its place in the loop. If the step is dropped
+/// before it finished (its hub went away), whoever it would have served is served at once.
 struct Step<T, B: Buffer<T>> {
     shared: Arc<Mutex<State<T, B>>>,
+    cursor: Cursor,
     done: bool,
 }
 

@@ -27,7 +27,59 @@ const CLOCK_CHECK_EVERY: u32 = 64;
 /// One entry of the run queue: a task's step, or a hub callback (gevent's `run_callback`).
 enum Job {
     Task(Runnable),
-    Callback(Box<dyn FnOnce()>),
+    Callback(Box<dyn Callback>),
+}
+
+/// A hub callback: what [`run_callback`] queues and [`switch_then`] continues with. Any
+/// `FnOnce()` closure is one.
+///
+/// A callback is called through its `Box`, so one that switches to a greenlet can pass that
+/// same box on to [`switch_then`] as its continuation, with no new allocation: this is how the
+/// queue's unlock step goes on from switch to switch.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use greenery_runtime::{Callback, run_callback, run_until_idle};
+///
+/// /// Counts down, one callback run at a time, through the same box.
+/// struct Countdown(u32, Rc<Cell<u32>>);
+///
+/// impl Callback for Countdown {
+///     fn call(mut self: Box<Self>) {
+///         self.1.set(self.1.get() + 1);
+///         self.0 -= 1;
+///         if self.0 > 0 {
+///             greenery_runtime::switch_then([], self);
+///         }
+///     }
+/// }
+///
+/// let runs = Rc::new(Cell::new(0));
+/// let counted = runs.clone();
+/// run_until_idle(async move { run_callback(Countdown(3, counted)) });
+/// assert_eq!(runs.get(), 3);
+/// ```
+pub trait Callback: 'static {
+    /// Runs the callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery_runtime::Callback;
+    ///
+    /// let hello: Box<dyn Callback> = Box::new(|| println!("hello"));
+    /// hello.call();
+    /// ```
+    fn call(self: Box<Self>);
+}
+
+impl<F: FnOnce() + 'static> Callback for F {
+    fn call(self: Box<Self>) {
+        (*self)();
+    }
 }
 
 /// The hub of one thread: a FIFO run queue of async-task runnables and hub callbacks (gevent's
@@ -209,7 +261,7 @@ impl Hub {
             Job::Callback(callback) => {
                 // Counted off first: `run_until_idle` looks again only after the callback.
                 self.forget_one();
-                callback();
+                callback.call();
             }
         }
         self.jobs.borrow_mut().seal();
@@ -253,7 +305,7 @@ impl Hub {
 /// assert!(ran.get());
 /// ```
 #[doc(alias = "spawn_callback")]
-pub fn run_callback(callback: impl FnOnce() + 'static) {
+pub fn run_callback(callback: impl Callback) {
     let _ = HUB.try_with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
         hub.push(Job::Callback(Box::new(callback)));
@@ -265,7 +317,8 @@ pub fn run_callback(callback: impl FnOnce() + 'static) {
 /// and coming back to it when they block).
 ///
 /// This is how a primitive reproduces gevent's synchronous hand-offs: the queue's unlock step
-/// switches to a putter, which runs until it blocks, then the step continues in `then`.
+/// switches to a putter, which runs until it blocks, then the step continues in `then`. `then`
+/// is boxed so that a [`Callback`] can continue as itself (see there).
 /// Several calls from one job (a callback or a greenlet's step) run in call order once that
 /// job returns. A task that is already queued keeps its place, and a waker that is not a task
 /// of this hub is just woken.
@@ -300,7 +353,7 @@ pub fn run_callback(callback: impl FnOnce() + 'static) {
 ///     let l = log.clone();
 ///     run_callback(move || {
 ///         let waker = slot.borrow_mut().take().unwrap();
-///         switch_then([&waker], move || l.borrow_mut().push("callback continued"));
+///         switch_then([&waker], Box::new(move || l.borrow_mut().push("callback continued")));
 ///     });
 ///     let l = log.clone();
 ///     let queued = spawn_tracked(GreenletInfo::new(), async move { l.borrow_mut().push("queued after") });
@@ -309,7 +362,7 @@ pub fn run_callback(callback: impl FnOnce() + 'static) {
 /// });
 /// assert_eq!(*log.borrow(), ["switched-to greenlet", "callback continued", "queued after"]);
 /// ```
-pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl FnOnce() + 'static) {
+pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dyn Callback>) {
     let placed = HUB.try_with(|hub| {
         hub.front.set(true);
         for waker in wakers {
@@ -317,10 +370,7 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: impl F
         }
         hub.front.set(false);
         hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.jobs
-            .borrow_mut()
-            .next
-            .push(Job::Callback(Box::new(then)));
+        hub.jobs.borrow_mut().next.push(Job::Callback(then));
     });
     debug_assert!(placed.is_ok(), "switch_then called while the thread exits");
 }

@@ -59,7 +59,7 @@ mod waitlist;
 #[doc(no_inline)]
 pub use async_task::Task;
 pub use hub::{
-    greenlet_count, report_panics, run, run_callback, run_until_idle, set_report_panics,
+    Callback, greenlet_count, report_panics, run, run_callback, run_until_idle, set_report_panics,
     spawn_tracked, switch_then,
 };
 pub use ident::{GreenletId, GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};

@@ -59,7 +59,10 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
         run_callback(move || {
             l.borrow_mut().push("callback");
             let l2 = l.clone();
-            switch_then([&take(&slot)], move || l2.borrow_mut().push("continued"));
+            switch_then(
+                [&take(&slot)],
+                Box::new(move || l2.borrow_mut().push("continued")),
+            );
         });
         let queued = yielder(&log, "queued1", "queued2");
         target.await;
@@ -97,13 +100,17 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
         let l = log.clone();
         run_callback(move || {
             let l2 = l.clone();
-            switch_then([&take(&slot_a), &take(&slot_b)], move || {
-                l2.borrow_mut().push("first continuation");
-                let l3 = l2.clone();
-                switch_then([&take(&slot_c)], move || {
-                    l3.borrow_mut().push("second continuation");
-                });
-            });
+            switch_then(
+                [&take(&slot_a), &take(&slot_b)],
+                Box::new(move || {
+                    l2.borrow_mut().push("first continuation");
+                    let l3 = l2.clone();
+                    switch_then(
+                        [&take(&slot_c)],
+                        Box::new(move || l3.borrow_mut().push("second continuation")),
+                    );
+                }),
+            );
         });
         let queued = yielder(&log, "queued1", "queued2");
         a.await;
@@ -138,7 +145,10 @@ fn a_target_already_queued_keeps_its_place() {
         let l = log.clone();
         run_callback(move || {
             let l2 = l.clone();
-            switch_then([&waker], move || l2.borrow_mut().push("continued"));
+            switch_then(
+                [&waker],
+                Box::new(move || l2.borrow_mut().push("continued")),
+            );
         });
         target.await;
         queued.await;
@@ -154,7 +164,7 @@ fn run_until_idle_waits_for_callbacks_and_their_continuations() {
         run_callback(move || {
             assert_eq!(greenlet_count(), 0, "a running callback is counted off");
             let l2 = l.clone();
-            switch_then([], move || l2.borrow_mut().push("continued"));
+            switch_then([], Box::new(move || l2.borrow_mut().push("continued")));
             assert_eq!(greenlet_count(), 1, "its continuation is counted");
         });
         assert_eq!(greenlet_count(), 1);

@@ -194,13 +194,16 @@ fn notify(shared: Arc<Mutex<State>>, last: u64) {
         };
         if let Some(waker) = waker {
             // The waiter runs now, until it blocks.
-            greenery_runtime::switch_then([&waker], move || {
-                if was_last {
-                    end_notify(&shared);
-                } else {
-                    notify(shared, last);
-                }
-            });
+            greenery_runtime::switch_then(
+                [&waker],
+                Box::new(move || {
+                    if was_last {
+                        end_notify(&shared);
+                    } else {
+                        notify(shared, last);
+                    }
+                }),
+            );
             return;
         }
         if was_last {
