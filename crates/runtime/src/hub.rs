@@ -362,6 +362,7 @@ pub fn run_callback(callback: impl Callback) {
 /// });
 /// assert_eq!(*log.borrow(), ["switched-to greenlet", "callback continued", "queued after"]);
 /// ```
+#[doc(alias = "switch")]
 pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dyn Callback>) {
     let placed = HUB.try_with(|hub| {
         hub.front.set(true);
