@@ -172,3 +172,15 @@ fn run_until_idle_waits_for_callbacks_and_their_continuations() {
     assert_eq!(*log.borrow(), ["continued"]);
     run(async { assert_eq!(greenlet_count(), 0) });
 }
+
+#[test]
+fn continuations_placed_outside_any_job_run_first_in_call_order() {
+    let log = Log::default();
+    let (a, b, c) = (log.clone(), log.clone(), log.clone());
+    switch_then([], Box::new(move || a.borrow_mut().push("a")));
+    run_callback(move || c.borrow_mut().push("queued callback"));
+    switch_then([], Box::new(move || b.borrow_mut().push("b")));
+    let l = log.clone();
+    run(async move { l.borrow_mut().push("main") });
+    assert_eq!(*log.borrow(), ["a", "b", "queued callback", "main"]);
+}
