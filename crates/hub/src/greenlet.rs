@@ -97,14 +97,42 @@ struct Inner<T> {
 }
 
 struct State<T> {
-    started: bool,
-    finished: bool,
-    value: Option<T>,
-    /// Boxed: few greenlets fail, and every parked greenlet carries this field.
-    error: Option<Box<GreenletError>>,
+    outcome: Outcome<T>,
     task: Option<Task<()>>,
     links: Links<T>,
     next_link: u64,
+}
+
+/// Where a greenlet is in its life, with what it finished with. One field rather than flags,
+/// a value and an error: every parked greenlet carries it.
+enum Outcome<T> {
+    NotStarted,
+    Running,
+    Value(T),
+    /// Finished with a value, which `take` moved out.
+    Taken,
+    /// Boxed: few greenlets fail.
+    Failed(Box<GreenletError>),
+    /// Killed before it ever ran.
+    KilledUnstarted,
+}
+
+impl<T> State<T> {
+    fn started(&self) -> bool {
+        !matches!(self.outcome, Outcome::NotStarted | Outcome::KilledUnstarted)
+    }
+
+    fn finished(&self) -> bool {
+        !matches!(self.outcome, Outcome::NotStarted | Outcome::Running)
+    }
+
+    fn error(&self) -> Option<GreenletError> {
+        match &self.outcome {
+            Outcome::Failed(error) => Some(GreenletError::clone(error)),
+            Outcome::KilledUnstarted => Some(GreenletError::Killed),
+            _ => None,
+        }
+    }
 }
 
 /// The links of a greenlet, in registration order; the first one is kept inline (most
@@ -141,9 +169,9 @@ impl<T> fmt::Debug for Greenlet<T> {
         f.debug_struct("Greenlet")
             .field("id", &self.inner.info.id())
             .field("name", &self.inner.info.name())
-            .field("started", &state.started)
-            .field("finished", &state.finished)
-            .field("error", &state.error)
+            .field("started", &state.started())
+            .field("finished", &state.finished())
+            .field("error", &state.error())
             .finish_non_exhaustive()
     }
 }
@@ -183,10 +211,7 @@ where
     let inner = Rc::new(Inner {
         info: GreenletInfo::new(),
         state: RefCell::new(State {
-            started: false,
-            finished: false,
-            value: None,
-            error: None,
+            outcome: Outcome::NotStarted,
             task: None,
             links: SmallVec::new(),
             next_link: 0,
@@ -264,7 +289,12 @@ impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
-        this.greenlet.state.borrow_mut().started = true;
+        {
+            let mut state = this.greenlet.state.borrow_mut();
+            if let Outcome::NotStarted = state.outcome {
+                state.outcome = Outcome::Running;
+            }
+        }
         let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
@@ -306,14 +336,14 @@ fn panicked<T>(greenlet: &Inner<T>, payload: Box<dyn Any + Send>) -> GreenletErr
 fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
     let links = {
         let mut state = inner.state.borrow_mut();
-        if state.finished {
+        if state.finished() {
             return;
         }
-        state.finished = true;
-        match outcome {
-            Ok(value) => state.value = Some(value),
-            Err(error) => state.error = Some(Box::new(error)),
-        }
+        state.outcome = match outcome {
+            Ok(value) => Outcome::Value(value),
+            Err(GreenletError::Killed) if !state.started() => Outcome::KilledUnstarted,
+            Err(error) => Outcome::Failed(Box::new(error)),
+        };
         if let Some(task) = state.task.take() {
             task.detach();
         }
@@ -441,7 +471,7 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     #[doc(alias = "dead")]
     pub fn ready(&self) -> bool {
-        self.inner.state.borrow().finished
+        self.inner.state.borrow().finished()
     }
 
     /// Returns `true` once the greenlet has started running (gevent's `started`, which in
@@ -458,7 +488,7 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn started(&self) -> bool {
-        self.inner.state.borrow().started
+        self.inner.state.borrow().started()
     }
 
     /// Returns `true` if the greenlet finished with a value (not panicked, not killed).
@@ -474,8 +504,10 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn successful(&self) -> bool {
-        let state = self.inner.state.borrow();
-        state.finished && state.error.is_none()
+        matches!(
+            self.inner.state.borrow().outcome,
+            Outcome::Value(_) | Outcome::Taken
+        )
     }
 
     /// Waits until the greenlet has finished, in any way.
@@ -560,13 +592,13 @@ impl<T: 'static> Greenlet<T> {
     {
         self.join().await;
         let state = self.inner.state.borrow();
-        match (&state.value, &state.error) {
-            (_, Some(error)) => Err(GreenletError::clone(error)),
-            (Some(value), None) => Ok(value.clone()),
-            (None, None) => panic!(
+        match &state.outcome {
+            Outcome::Value(value) => Ok(value.clone()),
+            Outcome::Taken => panic!(
                 "the value of {} was taken out with Greenlet::take",
                 self.inner.info.name()
             ),
+            _ => Err(state.error().unwrap_or(GreenletError::Killed)),
         }
     }
 
@@ -587,7 +619,10 @@ impl<T: 'static> Greenlet<T> {
     where
         T: Clone,
     {
-        self.inner.state.borrow().value.clone()
+        match &self.inner.state.borrow().outcome {
+            Outcome::Value(value) => Some(value.clone()),
+            _ => None,
+        }
     }
 
     /// Takes the greenlet's value out, for values that are not `Clone`. Returns `None` if the
@@ -604,7 +639,14 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn take(&self) -> Option<T> {
-        self.inner.state.borrow_mut().value.take()
+        let mut state = self.inner.state.borrow_mut();
+        match std::mem::replace(&mut state.outcome, Outcome::Taken) {
+            Outcome::Value(value) => Some(value),
+            other => {
+                state.outcome = other;
+                None
+            }
+        }
     }
 
     /// Returns how the greenlet failed, if it did (gevent's `exception`).
@@ -622,7 +664,7 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     #[doc(alias = "exception")]
     pub fn error(&self) -> Option<GreenletError> {
-        self.inner.state.borrow().error.as_deref().cloned()
+        self.inner.state.borrow().error()
     }
 
     /// Kills the greenlet and waits until it is dead.
@@ -673,10 +715,10 @@ impl<T: 'static> Greenlet<T> {
     pub fn kill_nowait(&self) {
         let (task, started) = {
             let mut state = self.inner.state.borrow_mut();
-            if state.finished {
+            if state.finished() {
                 return;
             }
-            (state.task.take(), state.started)
+            (state.task.take(), state.started())
         };
         if !started {
             finish(&self.inner, Err(GreenletError::Killed));
@@ -717,7 +759,7 @@ impl<T: 'static> Greenlet<T> {
         let mut state = self.inner.state.borrow_mut();
         let id = LinkId(state.next_link);
         state.next_link += 1;
-        if state.finished {
+        if state.finished() {
             drop(state);
             notify(
                 self.clone(),
@@ -812,7 +854,7 @@ impl<T> Future for Join<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.greenlet.inner.state.borrow_mut();
-        if state.finished {
+        if state.finished() {
             drop(state);
             self.link = None;
             return Poll::Ready(());

@@ -68,8 +68,15 @@ impl fmt::Display for GreenletId {
 /// ```
 pub struct GreenletInfo {
     id: GreenletId,
-    name: RefCell<Option<Box<str>>>,
-    locals: RefCell<Locals>,
+    /// The name and the greenlet-local values, allocated when first set: most greenlets have
+    /// neither, and every parked greenlet carries this field.
+    extras: RefCell<Option<Box<Extras>>>,
+}
+
+#[derive(Default)]
+struct Extras {
+    name: Option<Box<str>>,
+    locals: Locals,
 }
 
 impl GreenletInfo {
@@ -86,19 +93,26 @@ impl GreenletInfo {
     /// ```
     #[allow(clippy::new_without_default)] // Not a default: each one is a new identity.
     pub fn new() -> GreenletInfo {
-        let locals = current_info().locals.borrow().inherited();
+        let extras = current_info()
+            .extras
+            .borrow()
+            .as_ref()
+            .map(|extras| extras.locals.inherited())
+            .filter(|locals| !locals.is_empty())
+            .map(|locals| Box::new(Extras { name: None, locals }));
         GreenletInfo {
             id: GreenletId::next(),
-            name: RefCell::new(None),
-            locals: RefCell::new(locals),
+            extras: RefCell::new(extras),
         }
     }
 
     fn main() -> InfoRef {
         InfoRef::from(Rc::new(GreenletInfo {
             id: GreenletId::next(),
-            name: RefCell::new(Some("MainGreenlet".into())),
-            locals: RefCell::new(Locals::default()),
+            extras: RefCell::new(Some(Box::new(Extras {
+                name: Some("MainGreenlet".into()),
+                locals: Locals::default(),
+            }))),
         }))
     }
 
@@ -123,7 +137,7 @@ impl GreenletInfo {
     /// assert_eq!(greenery_runtime::current_info().name(), "MainGreenlet");
     /// ```
     pub fn name(&self) -> String {
-        match &*self.name.borrow() {
+        match self.extras.borrow().as_ref().and_then(|e| e.name.as_ref()) {
             Some(name) => name.to_string(),
             None => format!("Greenlet-{}", self.id),
         }
@@ -139,7 +153,8 @@ impl GreenletInfo {
     /// assert_eq!(info.name(), "worker");
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.name.borrow_mut() = Some(name.into().into_boxed_str());
+        let mut extras = self.extras.borrow_mut();
+        extras.get_or_insert_with(Box::default).name = Some(name.into().into_boxed_str());
     }
 
     /// Runs `f` with the greenlet's local values.
@@ -157,13 +172,27 @@ impl GreenletInfo {
     /// assert_eq!(five, 5);
     /// ```
     pub fn with_locals<R>(&self, f: impl FnOnce(&mut Locals) -> R) -> R {
-        f(&mut self.locals.borrow_mut())
+        let mut extras = self.extras.borrow_mut();
+        if let Some(extras) = extras.as_mut() {
+            return f(&mut extras.locals);
+        }
+        // No values yet: allocate only if `f` stores one.
+        let mut locals = Locals::default();
+        let output = f(&mut locals);
+        if !locals.is_empty() {
+            *extras = Some(Box::new(Extras { name: None, locals }));
+        }
+        output
     }
 
     /// Drops every local value of this greenlet (called when it finishes).
     pub(crate) fn clear_locals(&self) {
         // Take the values out first: a value's destructor may use greenlet-locals itself.
-        let old = std::mem::take(&mut *self.locals.borrow_mut());
+        let old = self
+            .extras
+            .borrow_mut()
+            .as_mut()
+            .map(|extras| std::mem::take(&mut extras.locals));
         drop(old);
     }
 }
@@ -234,12 +263,6 @@ pub struct InfoRef(Rc<dyn Identity>);
 impl<I: Identity> From<Rc<I>> for InfoRef {
     fn from(carrier: Rc<I>) -> InfoRef {
         InfoRef(carrier)
-    }
-}
-
-impl From<GreenletInfo> for InfoRef {
-    fn from(info: GreenletInfo) -> InfoRef {
-        InfoRef(Rc::new(info))
     }
 }
 
@@ -421,11 +444,11 @@ pub fn current_info() -> InfoRef {
 }
 
 /// Makes `info` the current greenlet until the returned guard is dropped.
-pub(crate) fn enter(info: &InfoRef) -> Entered {
+pub(crate) fn enter(info: InfoRef) -> Entered {
     // The thread-local may already be gone if the thread is exiting.
     Entered(
         CURRENT
-            .try_with(|current| current.replace(Some(info.clone())))
+            .try_with(|current| current.replace(Some(info)))
             .ok()
             .flatten(),
     )

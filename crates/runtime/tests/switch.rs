@@ -19,7 +19,7 @@ type Slot = Rc<RefCell<Option<Waker>>>;
 fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
     let slot = Slot::default();
     let (l, s) = (log.clone(), slot.clone());
-    let task = spawn_tracked(GreenletInfo::new(), async move {
+    let task = spawn_tracked(Rc::new(GreenletInfo::new()), async move {
         let mut parked = false;
         poll_fn(|cx| {
             if parked {
@@ -38,7 +38,7 @@ fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
 /// Spawns a greenlet that logs `first`, yields with `sleep(0)`, then logs `second`.
 fn yielder(log: &Log, first: &'static str, second: &'static str) -> Task<()> {
     let l = log.clone();
-    spawn_tracked(GreenletInfo::new(), async move {
+    spawn_tracked(Rc::new(GreenletInfo::new()), async move {
         l.borrow_mut().push(first);
         sleep(Duration::ZERO).await;
         l.borrow_mut().push(second);
