@@ -113,13 +113,16 @@ enum Outcome<T> {
     Taken,
     /// Boxed: few greenlets fail.
     Failed(Box<GreenletError>),
-    /// Killed before it ever ran.
-    KilledUnstarted,
+    /// Failed (killed, mostly) before it ever ran.
+    FailedUnstarted(Box<GreenletError>),
 }
 
 impl<T> State<T> {
     fn started(&self) -> bool {
-        !matches!(self.outcome, Outcome::NotStarted | Outcome::KilledUnstarted)
+        !matches!(
+            self.outcome,
+            Outcome::NotStarted | Outcome::FailedUnstarted(_)
+        )
     }
 
     fn finished(&self) -> bool {
@@ -128,8 +131,9 @@ impl<T> State<T> {
 
     fn error(&self) -> Option<GreenletError> {
         match &self.outcome {
-            Outcome::Failed(error) => Some(GreenletError::clone(error)),
-            Outcome::KilledUnstarted => Some(GreenletError::Killed),
+            Outcome::Failed(error) | Outcome::FailedUnstarted(error) => {
+                Some(GreenletError::clone(error))
+            }
             _ => None,
         }
     }
@@ -341,7 +345,7 @@ fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
         }
         state.outcome = match outcome {
             Ok(value) => Outcome::Value(value),
-            Err(GreenletError::Killed) if !state.started() => Outcome::KilledUnstarted,
+            Err(error) if !state.started() => Outcome::FailedUnstarted(Box::new(error)),
             Err(error) => Outcome::Failed(Box::new(error)),
         };
         if let Some(task) = state.task.take() {
