@@ -2,7 +2,7 @@
 //! mapping operations (`map`, `apply`) built on them.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
@@ -49,8 +49,9 @@ struct Entry {
 
 /// The shared state of a group or pool.
 pub(crate) struct Core {
-    /// Ordered by id, that is by spawn order.
-    members: RefCell<BTreeMap<GreenletId, Entry>>,
+    /// Hashed, not ordered: a member joins and leaves once per item of a `map`. `kill` sorts
+    /// by id, which is spawn order.
+    members: RefCell<HashMap<GreenletId, Entry>>,
     /// Set while the group is empty (gevent's `_empty_event`).
     empty: Event,
     /// The pool's slots: `None` for a group.
@@ -63,7 +64,7 @@ impl Core {
         let empty = Event::new();
         empty.set();
         Rc::new(Core {
-            members: RefCell::new(BTreeMap::new()),
+            members: RefCell::new(HashMap::new()),
             empty,
             slots: size.map(Semaphore::new),
             size: size.unwrap_or(usize::MAX),
@@ -204,17 +205,20 @@ impl Core {
                 if members.is_empty() {
                     return;
                 }
-                let victims = members
-                    .values_mut()
-                    .filter(|entry| !entry.dying)
-                    .map(|entry| {
+                // By id: in spawn order.
+                let mut entries: Vec<_> = members.iter_mut().collect();
+                entries.sort_unstable_by_key(|(id, _)| **id);
+                let victims = entries
+                    .iter_mut()
+                    .filter(|(_, entry)| !entry.dying)
+                    .map(|(_, entry)| {
                         entry.dying = true;
                         entry.member.clone()
                     })
                     .collect();
                 (
                     victims,
-                    members.values().map(|e| e.member.clone()).collect(),
+                    entries.iter().map(|(_, e)| e.member.clone()).collect(),
                 )
             };
             for victim in &victims {
