@@ -109,7 +109,7 @@ impl Waiters {
         }
         self.notifier = true;
         let shared = shared.clone();
-        greenery_runtime::run_callback(move || notify(shared, false));
+        greenery_runtime::run_callback(Box::new(move || notify(shared, false)));
     }
 
     fn wake_all(&mut self) {

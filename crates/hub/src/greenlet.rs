@@ -378,7 +378,9 @@ fn notify<T: 'static>(greenlet: Greenlet<T>, links: Links<T>) {
         }
         return;
     };
-    greenery_runtime::run_callback(move || run_links(greenlet, links.into_iter(), last_call));
+    greenery_runtime::run_callback(Box::new(move || {
+        run_links(greenlet, links.into_iter(), last_call);
+    }));
 }
 
 /// Runs `links` from a hub callback; the first `before_last_call` of them come before the last
@@ -732,7 +734,7 @@ impl<T: 'static> Greenlet<T> {
         // As gevent delivers the kill from a hub callback, so that a victim already queued
         // runs its step first. Dropping the task cancels it: the executor then drops the future
         // at its await point.
-        greenery_runtime::run_callback(move || drop(task));
+        greenery_runtime::run_callback(Box::new(move || drop(task)));
     }
 
     /// Registers `callback` to run once the greenlet has finished, in any way, and returns an

@@ -164,10 +164,10 @@ impl<T: 'static> State<T> {
             return;
         }
         self.unlocking = true;
-        greenery_runtime::run_callback(Step {
+        greenery_runtime::run_callback(Box::new(Step {
             shared: shared.clone(),
             done: false,
-        });
+        }));
     }
 }
 

@@ -67,7 +67,7 @@ pub struct Queue<T, B: Buffer<T> = Fifo<T>> {
     shared: Arc<Mutex<State<T, B>>>,
 }
 
-struct State<T, B> {
+struct State<T, B: Buffer<T>> {
     buf: B,
     /// `None` when unbounded.
     capacity: Option<usize>,
@@ -85,6 +85,8 @@ struct State<T, B> {
     /// Items promised to getters the unlock step served, which take the head item when they
     /// run (likewise).
     claimed: usize,
+    /// The last unlock step's box, kept for the next one: a hand-off allocates nothing.
+    spare_step: Option<Box<Step<T, B>>>,
 }
 
 impl<T, B: Buffer<T>> State<T, B> {
@@ -225,11 +227,15 @@ impl<T: 'static, B: Buffer<T> + 'static> State<T, B> {
             return;
         }
         self.unlocking = true;
-        greenery_runtime::run_callback(Step {
-            shared: shared.clone(),
-            cursor: Cursor::new(),
-            done: false,
+        let mut step = self.spare_step.take().unwrap_or_else(|| {
+            Box::new(Step {
+                shared: None,
+                cursor: Cursor::new(),
+            })
         });
+        step.shared = Some(shared.clone());
+        step.cursor = Cursor::new();
+        greenery_runtime::run_callback(step);
     }
 }
 
@@ -239,16 +245,20 @@ impl<T: 'static, B: Buffer<T> + 'static> State<T, B> {
 /// step (the same box) in a callback of its own, from its cursor.
 impl<T: 'static, B: Buffer<T> + 'static> greenery_runtime::Callback for Step<T, B> {
     fn call(mut self: Box<Self>) {
-        let step = &mut *self;
-        // The lock is taken in a statement of its own: the greenlet switched to uses it.
-        let next = step
+        let shared = self
             .shared
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next_turn(&mut step.cursor);
-        match next {
-            Some(waker) => greenery_runtime::switch_then([&waker], self),
-            None => self.done = true,
+            .take()
+            .expect("a scheduled step holds its queue");
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.next_turn(&mut self.cursor) {
+            Some(waker) => {
+                // Unlocked before the switch: the greenlet switched to uses the queue.
+                drop(state);
+                self.shared = Some(shared);
+                greenery_runtime::switch_then([&waker], self);
+            }
+            // Over: the box waits in the queue for the next step.
+            None => state.spare_step = Some(self),
         }
     }
 }
@@ -270,24 +280,19 @@ impl Cursor {
     }
 }
 
-/// The unlock step: its hold on the queue and its place in the loop. If the step is dropped
-/// before it finished (its hub went away), whoever it would have served is served at once.
+/// The unlock step: its hold on the queue while it is scheduled or running (`None` while its
+/// box waits in the queue for the next step: a strong handle there would be a cycle), and its
+/// place in the loop. If a scheduled step is dropped (its hub went away), whoever it would have
+/// served is served at once.
 struct Step<T, B: Buffer<T>> {
-    shared: Arc<Mutex<State<T, B>>>,
+    shared: Option<Arc<Mutex<State<T, B>>>>,
     cursor: Cursor,
-    done: bool,
-}
-
-impl<T, B: Buffer<T>> Step<T, B> {
-    fn lock(&self) -> MutexGuard<'_, State<T, B>> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 impl<T, B: Buffer<T>> Drop for Step<T, B> {
     fn drop(&mut self) {
-        if !self.done {
-            let mut state = self.lock();
+        if let Some(shared) = self.shared.take() {
+            let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
             state.unlocking = false;
             state.unlock_now();
         }
@@ -356,6 +361,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                 unlocking: false,
                 reserved: 0,
                 claimed: 0,
+                spare_step: None,
             })),
         }
     }

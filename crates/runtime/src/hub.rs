@@ -59,7 +59,7 @@ enum Job {
 ///
 /// let runs = Rc::new(Cell::new(0));
 /// let counted = runs.clone();
-/// run_until_idle(async move { run_callback(Countdown(3, counted)) });
+/// run_until_idle(async move { run_callback(Box::new(Countdown(3, counted))) });
 /// assert_eq!(runs.get(), 3);
 /// ```
 pub trait Callback: 'static {
@@ -300,15 +300,15 @@ impl Hub {
 /// let ran = Rc::new(Cell::new(false));
 /// let flag = ran.clone();
 /// greenery_runtime::run_until_idle(async move {
-///     greenery_runtime::run_callback(move || flag.set(true));
+///     greenery_runtime::run_callback(Box::new(move || flag.set(true)));
 /// });
 /// assert!(ran.get());
 /// ```
 #[doc(alias = "spawn_callback")]
-pub fn run_callback(callback: impl Callback) {
+pub fn run_callback(callback: Box<dyn Callback>) {
     let _ = HUB.try_with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.push(Job::Callback(Box::new(callback)));
+        hub.push(Job::Callback(callback));
     });
 }
 
@@ -351,10 +351,10 @@ pub fn run_callback(callback: impl Callback) {
 ///     });
 ///     sleep(Duration::ZERO).await;
 ///     let l = log.clone();
-///     run_callback(move || {
+///     run_callback(Box::new(move || {
 ///         let waker = slot.borrow_mut().take().unwrap();
 ///         switch_then([&waker], Box::new(move || l.borrow_mut().push("callback continued")));
-///     });
+///     }));
 ///     let l = log.clone();
 ///     let queued = spawn_tracked(Rc::new(GreenletInfo::new()), async move { l.borrow_mut().push("queued after") });
 ///     queued.await;

@@ -56,14 +56,14 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
         let (slot, target) = parked(&log, "target");
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        run_callback(move || {
+        run_callback(Box::new(move || {
             l.borrow_mut().push("callback");
             let l2 = l.clone();
             switch_then(
                 [&take(&slot)],
                 Box::new(move || l2.borrow_mut().push("continued")),
             );
-        });
+        }));
         let queued = yielder(&log, "queued1", "queued2");
         target.await;
         // After the switch, yields go to the back of the queue again.
@@ -98,7 +98,7 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
         let (slot_c, c) = parked(&log, "c");
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        run_callback(move || {
+        run_callback(Box::new(move || {
             let l2 = l.clone();
             switch_then(
                 [&take(&slot_a), &take(&slot_b)],
@@ -111,7 +111,7 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
                     );
                 }),
             );
-        });
+        }));
         let queued = yielder(&log, "queued1", "queued2");
         a.await;
         b.await;
@@ -143,13 +143,13 @@ fn a_target_already_queued_keeps_its_place() {
         // Queued behind `queued`: the switch does not move it.
         waker.wake_by_ref();
         let l = log.clone();
-        run_callback(move || {
+        run_callback(Box::new(move || {
             let l2 = l.clone();
             switch_then(
                 [&waker],
                 Box::new(move || l2.borrow_mut().push("continued")),
             );
-        });
+        }));
         target.await;
         queued.await;
     });
@@ -161,12 +161,12 @@ fn run_until_idle_waits_for_callbacks_and_their_continuations() {
     let log = Log::default();
     let l = log.clone();
     run_until_idle(async move {
-        run_callback(move || {
+        run_callback(Box::new(move || {
             assert_eq!(greenlet_count(), 0, "a running callback is counted off");
             let l2 = l.clone();
             switch_then([], Box::new(move || l2.borrow_mut().push("continued")));
             assert_eq!(greenlet_count(), 1, "its continuation is counted");
-        });
+        }));
         assert_eq!(greenlet_count(), 1);
     });
     assert_eq!(*log.borrow(), ["continued"]);
@@ -178,7 +178,7 @@ fn continuations_placed_outside_any_job_run_first_in_call_order() {
     let log = Log::default();
     let (a, b, c) = (log.clone(), log.clone(), log.clone());
     switch_then([], Box::new(move || a.borrow_mut().push("a")));
-    run_callback(move || c.borrow_mut().push("queued callback"));
+    run_callback(Box::new(move || c.borrow_mut().push("queued callback")));
     switch_then([], Box::new(move || b.borrow_mut().push("b")));
     let l = log.clone();
     run(async move { l.borrow_mut().push("main") });

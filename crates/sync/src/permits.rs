@@ -89,7 +89,7 @@ impl State {
         if self.links.state(head).thread == thread_tag() {
             self.notifier = true;
             let shared = shared.clone();
-            greenery_runtime::run_callback(move || start_notify(shared));
+            greenery_runtime::run_callback(Box::new(move || start_notify(shared)));
         } else {
             self.wake_directly();
         }
