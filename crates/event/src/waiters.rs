@@ -16,7 +16,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use greenery_runtime::__private::{WaitList, thread_tag};
+use greenery_runtime::__private::{WaitList, can_switch_to, thread_tag};
 
 #[derive(Clone, Copy)]
 struct Link {
@@ -97,11 +97,11 @@ impl Waiters {
         if !self.ready || self.notifier || self.links.is_empty() {
             return;
         }
-        let here = thread_tag();
         let mut key = self.links.front();
         while let Some(k) = key {
-            if self.links.state(k).thread != here {
-                // A waiter on another thread's hub: no switch can reach it.
+            if !can_switch_to(self.links.state(k).thread) {
+                // A waiter on another thread's hub, or outside any running hub: no switch can
+                // reach it.
                 self.wake_all();
                 return;
             }

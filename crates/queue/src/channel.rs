@@ -12,7 +12,7 @@ use futures_lite::Stream;
 use greenery_runtime::Timeout;
 
 use crate::error::{GetError, PutError, ShutDown, ShutDownError};
-use crate::waiters::{Slab, Status, thread_tag, unlink};
+use crate::waiters::{Slab, Status, can_switch_to, unlink};
 
 /// A rendezvous between greenlets (gevent's `Channel`): it holds no item, a
 /// [`put`](Channel::put) waits until a getter has taken its item, and the getter runs first.
@@ -159,7 +159,7 @@ impl<T: 'static> State<T> {
         let Some(&head) = self.getters.front() else {
             return;
         };
-        if self.nodes.get(head).thread != thread_tag() {
+        if !can_switch_to(self.nodes.get(head).thread) {
             self.unlock_now();
             return;
         }

@@ -14,7 +14,7 @@ use greenery_runtime::Timeout;
 
 use crate::buffer::{Buffer, Fifo};
 use crate::error::{GetError, PutError, ShutDown, ShutDownError, TaskDoneError};
-use crate::waiters::{Slab, Status, thread_tag, unlink};
+use crate::waiters::{Slab, Status, can_switch_to, unlink};
 
 /// A multi-producer, multi-consumer queue for greenlets: gevent 26's `Queue` (formerly
 /// `JoinableQueue`), bounded or not, with `task_done`/`join` and `shutdown`.
@@ -222,7 +222,7 @@ impl<T: 'static, B: Buffer<T> + 'static> State<T, B> {
         };
         // When nobody can proceed, gevent's step would do nothing.
         let Some(&head) = head else { return };
-        if self.nodes.get(head).thread != thread_tag() {
+        if !can_switch_to(self.nodes.get(head).thread) {
             self.unlock_now();
             return;
         }

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-pub(crate) use greenery_runtime::__private::thread_tag;
+pub(crate) use greenery_runtime::__private::{can_switch_to, thread_tag};
 
 /// What happened to a blocked operation, as seen by its future on its next poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -456,6 +456,11 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
     }
 }
 
+/// Whether this thread's hub is running (inside [`run`]).
+pub(crate) fn hub_running() -> bool {
+    HUB.try_with(|hub| hub.running.get()).unwrap_or(false)
+}
+
 /// Returns the number of greenlets alive on this thread's hub (spawned, not yet finished or
 /// dropped), hub callbacks not run yet included. The main greenlet is not counted.
 ///

@@ -84,4 +84,12 @@ pub mod __private {
         }
         TAG.with(|tag| std::ptr::from_ref(tag) as usize)
     }
+
+    /// Whether a hub callback can switch to a waiter that blocked on the thread `tag`: the
+    /// waiter is on the calling thread and this thread's hub is running (inside `run`), so the
+    /// callback will run. Otherwise (another thread, or a waiter polled by another executor
+    /// on a thread whose hub is not running) a notifier must wake the waiters directly.
+    pub fn can_switch_to(tag: usize) -> bool {
+        tag == thread_tag() && crate::hub::hub_running()
+    }
 }

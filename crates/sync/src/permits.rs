@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use greenery_runtime::__private::{WaitList, thread_tag};
+use greenery_runtime::__private::{WaitList, can_switch_to, thread_tag};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -86,7 +86,7 @@ impl State {
         let Some(head) = self.links.front() else {
             return;
         };
-        if self.links.state(head).thread == thread_tag() {
+        if can_switch_to(self.links.state(head).thread) {
             self.notifier = true;
             let shared = shared.clone();
             greenery_runtime::run_callback(Box::new(move || start_notify(shared)));
