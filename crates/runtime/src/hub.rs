@@ -321,7 +321,8 @@ pub fn run_callback(callback: Box<dyn Callback>) {
 /// is boxed so that a [`Callback`] can continue as itself (see there).
 /// Several calls from one job (a callback or a greenlet's step) run in call order once that
 /// job returns. A task that is already queued keeps its place, and a waker that is not a task
-/// of this hub is just woken.
+/// of this hub is just woken. While the thread exits (after its hub was dropped), the targets
+/// are just woken and `then` is dropped without running.
 ///
 /// # Examples
 ///
@@ -364,16 +365,20 @@ pub fn run_callback(callback: Box<dyn Callback>) {
 /// ```
 #[doc(alias = "switch")]
 pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dyn Callback>) {
-    let placed = HUB.try_with(|hub| {
+    let mut wakers = wakers.into_iter();
+    let mut then = Some(then);
+    let _ = HUB.try_with(|hub| {
         hub.front.set(true);
-        for waker in wakers {
-            waker.wake_by_ref();
-        }
+        wakers.by_ref().for_each(Waker::wake_by_ref);
         hub.front.set(false);
-        hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.jobs.borrow_mut().next.push(Job::Callback(then));
+        if let Some(then) = then.take() {
+            hub.greenlets.set(hub.greenlets.get() + 1);
+            hub.jobs.borrow_mut().next.push(Job::Callback(then));
+        }
     });
-    debug_assert!(placed.is_ok(), "switch_then called while the thread exits");
+    // While the thread exits there is no hub to switch on: the targets are just woken, and
+    // `then` is dropped without running.
+    wakers.for_each(Waker::wake_by_ref);
 }
 
 /// Spawns `future` on this thread's hub as the greenlet `info`: an `Rc` of a [`GreenletInfo`],
