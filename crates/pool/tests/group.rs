@@ -106,6 +106,39 @@ fn kill_kills_every_member_once_and_runs_their_destructors() {
 }
 
 #[test]
+fn kill_reaches_members_in_spawn_order() {
+    struct LogOnDrop(usize, Rc<RefCell<Vec<usize>>>);
+    impl Drop for LogOnDrop {
+        fn drop(&mut self) {
+            self.1.borrow_mut().push(self.0);
+        }
+    }
+    let log = Rc::new(RefCell::new(Vec::new()));
+    run(async {
+        let group = Group::new();
+        // Spawned outside the group first, added last: it is still the oldest.
+        let early = spawn({
+            let guard = LogOnDrop(0, log.clone());
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            }
+        });
+        for i in 1..=16 {
+            let guard = LogOnDrop(i, log.clone());
+            group.spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            });
+        }
+        group.add(&early);
+        sleep(Duration::ZERO).await;
+        group.kill().await;
+    });
+    assert_eq!(*log.borrow(), (0..=16).collect::<Vec<_>>());
+}
+
+#[test]
 fn kill_returns_with_members_that_already_finished() {
     run(async {
         let group = Group::new();
