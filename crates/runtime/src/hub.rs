@@ -232,6 +232,12 @@ impl Hub {
         }
     }
 
+    /// Queues a hub callback (see [`push`](Hub::push)), counted until it has run.
+    fn push_callback(&self, callback: Box<dyn Callback>) {
+        self.greenlets.set(self.greenlets.get() + 1);
+        self.push(Job::Callback(callback));
+    }
+
     /// Moves tasks woken from other threads to the back of the run queue.
     fn take_remote(&self) {
         let woken = std::mem::take(&mut self.remote.lock().queue);
@@ -306,10 +312,7 @@ impl Hub {
 /// ```
 #[doc(alias = "spawn_callback")]
 pub fn run_callback(callback: Box<dyn Callback>) {
-    let _ = HUB.try_with(|hub| {
-        hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.push(Job::Callback(callback));
-    });
+    let _ = HUB.try_with(|hub| hub.push_callback(callback));
 }
 
 /// Runs the tasks of `wakers` next, one after another and before everything already queued,
@@ -370,11 +373,10 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
     let _ = HUB.try_with(|hub| {
         hub.front.set(true);
         wakers.by_ref().for_each(Waker::wake_by_ref);
-        hub.front.set(false);
         if let Some(then) = then.take() {
-            hub.greenlets.set(hub.greenlets.get() + 1);
-            hub.jobs.borrow_mut().next.push(Job::Callback(then));
+            hub.push_callback(then);
         }
+        hub.front.set(false);
     });
     // While the thread exits there is no hub to switch on: the targets are just woken, and
     // `then` is dropped without running.
