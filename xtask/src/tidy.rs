@@ -4,7 +4,12 @@
 //! - every `crates/*/src/**/*.rs` starts with a `//!` line;
 //! - every member manifest has `[lints]` followed by `workspace = true`;
 //! - no `#[ignore]` in `crates/*/src` or `crates/*/tests` (assert today's behaviour, add a FIXME);
-//! - no `todo!(` or `unimplemented!(` in `crates/*/src`.
+//! - no `todo!(` or `unimplemented!(` in `crates/*/src`;
+//! - the doc examples of every published crate are written against the facade (`greenery::...`),
+//!   so a user can paste them: no `greenery_<crate>` path inside a doc comment's code block;
+//! - rendered docs speak to users: no "Architecture invariant" paragraph in `crates/*/src`
+//!   (those live in ARCHITECTURE.md);
+//! - the repository stands alone: no file names a design document outside it.
 
 use std::{
     fs,
@@ -28,11 +33,30 @@ fn check(root: &Path) -> Vec<String> {
 
     let crates = sorted_entries(&root.join("crates"));
     for krate in crates.iter().filter(|p| p.is_dir()) {
+        let manifest = fs::read_to_string(krate.join("Cargo.toml")).unwrap_or_default();
+        let published = !manifest.lines().any(|l| l.replace(' ', "") == "publish=false");
         for file in rust_files(&krate.join("src")) {
             let Ok(text) = fs::read_to_string(&file) else {
                 problem(&file, "cannot be read as UTF-8");
                 continue;
             };
+            if published {
+                for n in member_paths_in_doc_examples(&text) {
+                    problem(
+                        &file,
+                        &format!(
+                            "line {n}: a doc example uses a `greenery_*` crate path; \
+                             write it against the facade (`greenery::...`)"
+                        ),
+                    );
+                }
+            }
+            if text.contains("Architecture invariant") {
+                problem(
+                    &file,
+                    "has an \"Architecture invariant\" note; those go in ARCHITECTURE.md",
+                );
+            }
             if !text
                 .lines()
                 .next()
@@ -77,7 +101,85 @@ fn check(root: &Path) -> Vec<String> {
             );
         }
     }
+    for file in text_files(root) {
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        for name in OUTSIDE_DOCUMENTS {
+            if text.contains(name) {
+                problem(
+                    &file,
+                    &format!("names `{name}`, a document outside the repository"),
+                );
+            }
+        }
+    }
     problems
+}
+
+/// Design notes that live outside the repository; nothing in it may point to them. Written in
+/// two halves so that this file does not name them itself.
+const OUTSIDE_DOCUMENTS: [&str; 3] = [
+    concat!("DESIGN", ".md"),
+    concat!("gevent-semantics", ".md"),
+    concat!("../", "shared/"),
+];
+
+/// The 1-based numbers of the lines, inside a code block of a doc comment, that name a
+/// `greenery_*` crate path (`greenery_hub::spawn`, `use greenery_event::{...}`).
+fn member_paths_in_doc_examples(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut in_code = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        let Some(doc) = line
+            .strip_prefix("///")
+            .or_else(|| line.strip_prefix("//!"))
+        else {
+            in_code = false;
+            continue;
+        };
+        if doc.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if in_code && names_member_path(doc) {
+            lines.push(n + 1);
+        }
+    }
+    lines
+}
+
+/// Whether `code` names a path into a `greenery_*` crate.
+fn names_member_path(code: &str) -> bool {
+    code.match_indices("greenery_").any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let rest = &code[at + "greenery_".len()..];
+        let name_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let after = &rest[name_len..];
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name_len > 0
+            && (after.starts_with("::") || after.starts_with(';'))
+    })
+}
+
+/// The repository's own text files: sources, manifests, docs and scripts, outside `target`
+/// and `.git`.
+fn text_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in sorted_entries(root) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if path.is_dir() {
+            if name != "target" && name != ".git" {
+                files.extend(text_files(&path));
+            }
+        } else if ["rs", "md", "toml", "sh", "yml", "yaml", "py", "txt"]
+            .iter()
+            .any(|ext| path.extension().is_some_and(|e| e == *ext))
+            || name == "run"
+        {
+            files.push(path);
+        }
+    }
+    files
 }
 
 fn report(problems: &[String]) -> String {
@@ -153,7 +255,7 @@ fn tidy_reports_offenders() {
     );
     write(
         "crates/good/src/inner/mod.rs",
-        "//! Also good.\nfn f() {}\n",
+        "//! Also good.\n/// Use [`greenery_hub::spawn`].\n///\n/// ```\n/// greenery::run(async {});\n/// ```\nfn f() {}\nuse greenery_hub::spawn;\n",
     );
     write("crates/good/tests/t.rs", "//! Tests.\n#[test]\nfn t() {}\n");
     write(
@@ -169,6 +271,23 @@ fn tidy_reports_offenders() {
         "/// Not an inner doc.\nfn g() { unimplemented!(\"g\") }\n",
     );
     write(
+        "crates/bad/src/paths.rs",
+        "//! **Architecture invariant:** none.\n//!\n//! ```\n//! use greenery_event::Event;\n\
+         //! my_greenery_x::f();\n//! ```\n/// ```\n/// # greenery_runtime::run(async {});\n/// ```\n",
+    );
+    write(
+        "crates/unpublished/Cargo.toml",
+        "[package]\nname = \"u\"\npublish = false\n[lints]\nworkspace = true\n",
+    );
+    write(
+        "crates/unpublished/src/lib.rs",
+        "//! Bench.\n//!\n//! ```\n//! greenery_bench::run();\n//! ```\n",
+    );
+    write(
+        "README.md",
+        &format!("See {}.\n", OUTSIDE_DOCUMENTS[0]),
+    );
+    write(
         "crates/bad/tests/t.rs",
         "#[test]\n#[ignore = \"flaky\"]\nfn t() {}\n",
     );
@@ -182,10 +301,19 @@ fn tidy_reports_offenders() {
         "crates/bad/src/deep/x.rs: line 2: `unimplemented!(`",
         "crates/bad/src/lib.rs: does not start with a `//!` doc line",
         "crates/bad/src/lib.rs: line 3: `todo!(`",
+        "crates/bad/src/paths.rs: line 4: a doc example uses a `greenery_*` crate path; \
+         write it against the facade (`greenery::...`)",
+        "crates/bad/src/paths.rs: line 8: a doc example uses a `greenery_*` crate path; \
+         write it against the facade (`greenery::...`)",
+        "crates/bad/src/paths.rs: has an \"Architecture invariant\" note; those go in ARCHITECTURE.md",
         "crates/bad/tests/t.rs: line 2: `#[ignore]`d test",
         "crates/bad/Cargo.toml: lacks `[lints]` + `workspace = true` (the crate would get no lints)",
         "xtask/Cargo.toml: lacks `[lints]` + `workspace = true` (the crate would get no lints)",
+        &format!(
+            "README.md: names `{}`, a document outside the repository",
+            OUTSIDE_DOCUMENTS[0]
+        ),
     ];
     assert_eq!(problems, expected, "\n{}", report(&problems));
-    assert!(report(&problems).starts_with("tidy found 7 problem(s):\n  crates/bad/src/deep/x.rs"));
+    assert!(report(&problems).starts_with("tidy found 11 problem(s):\n  crates/bad/src/deep/x.rs"));
 }

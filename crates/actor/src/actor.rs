@@ -34,7 +34,7 @@ use crate::supervisor::RestartPolicy;
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, spawn};
+/// use greenery::actor::{Actor, Context, spawn};
 ///
 /// struct Greeter {
 ///     greeted: Vec<String>,
@@ -52,7 +52,7 @@ use crate::supervisor::RestartPolicy;
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let greeter = spawn(Greeter { greeted: Vec::new() });
 ///     greeter.send("alice".to_string()).await.unwrap();
 ///     greeter.send("bob".to_string()).await.unwrap();
@@ -90,7 +90,7 @@ pub trait Actor: Sized + 'static {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, spawn};
+/// use greenery::actor::{Actor, Context, spawn};
 ///
 /// struct Countdown;
 ///
@@ -106,7 +106,7 @@ pub trait Actor: Sized + 'static {
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let countdown = spawn(Countdown);
 ///     countdown.send(3).await.unwrap();
 ///     countdown.join().await.unwrap();
@@ -146,7 +146,7 @@ impl<A: Actor> Context<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Probe;
     /// impl Actor for Probe {
@@ -157,7 +157,7 @@ impl<A: Actor> Context<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let probe = spawn(Probe);
     ///     probe.stop().await;
     /// });
@@ -171,18 +171,18 @@ impl<A: Actor> Context<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Probe;
     /// impl Actor for Probe {
     ///     type Message = ();
     ///     async fn started(&mut self, ctx: &mut Context<Self>) {
-    ///         assert_eq!(ctx.id(), greenery_hub::current().id());
+    ///         assert_eq!(ctx.id(), greenery::current().id());
     ///     }
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let probe = spawn(Probe);
     ///     probe.stop().await;
     /// });
@@ -366,7 +366,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, spawn};
+/// use greenery::actor::{Actor, Context, spawn};
 ///
 /// struct Printer;
 /// impl Actor for Printer {
@@ -376,7 +376,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let printer = spawn(Printer);
 ///     printer.send("hello").await.unwrap();
 ///     printer.stop().await;
@@ -393,7 +393,7 @@ pub fn spawn<A: Actor>(actor: A) -> Addr<A> {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, MailboxConfig, Overflow, SendError, spawn_with};
+/// use greenery::actor::{Actor, Context, MailboxConfig, Overflow, SendError, spawn_with};
 ///
 /// struct Worker;
 /// impl Actor for Worker {
@@ -401,7 +401,7 @@ pub fn spawn<A: Actor>(actor: A) -> Addr<A> {
 ///     async fn receive(&mut self, _: u32, _: &mut Context<Self>) {}
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let config = MailboxConfig::new().capacity(1).overflow(Overflow::Fail);
 ///     let worker = spawn_with(Worker, config);
 ///     worker.send(1).await.unwrap();

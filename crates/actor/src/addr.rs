@@ -42,17 +42,17 @@ use crate::reply::{self, Reply};
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, spawn};
+/// use greenery::actor::{Actor, Context, spawn};
 ///
 /// struct Doubler;
 /// impl Actor for Doubler {
-///     type Message = (u32, greenery_actor::Reply<u32>);
+///     type Message = (u32, greenery::actor::Reply<u32>);
 ///     async fn receive(&mut self, (n, reply): Self::Message, _: &mut Context<Self>) {
 ///         let _ = reply.send(2 * n);
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let doubler = spawn(Doubler);
 ///     assert_eq!(doubler.ask(|reply| (21, reply)).await.unwrap(), 42);
 ///     doubler.stop().await;
@@ -91,7 +91,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, MailboxConfig, spawn_with};
+    /// use greenery::actor::{Actor, Context, MailboxConfig, spawn_with};
     ///
     /// struct Slow;
     /// impl Actor for Slow {
@@ -99,7 +99,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: u32, _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let slow = spawn_with(Slow, MailboxConfig::new().capacity(1));
     ///     slow.send(1).await.unwrap();
     ///     slow.send(2).await.unwrap(); // waits until the actor took message 1
@@ -124,7 +124,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
+    /// use greenery::actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
     ///
     /// struct Sink;
     /// impl Actor for Sink {
@@ -132,7 +132,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: char, _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sink = spawn_with(Sink, MailboxConfig::new().capacity(1));
     ///     assert_eq!(sink.try_send('a'), Ok(()));
     ///     assert_eq!(sink.try_send('b'), Err(SendError::Full('b')));
@@ -165,17 +165,17 @@ impl<A: Actor> Addr<A> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
+    /// use greenery::actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
     ///
     /// struct Sink;
     /// impl Actor for Sink {
     ///     type Message = u8;
     ///     async fn receive(&mut self, _: u8, _: &mut Context<Self>) {
-    ///         greenery_runtime::sleep(Duration::from_millis(50)).await;
+    ///         greenery::sleep(Duration::from_millis(50)).await;
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sink = spawn_with(Sink, MailboxConfig::new().capacity(1));
     ///     sink.try_send(1).unwrap();
     ///     // The actor takes 1 (making room), then takes 50 ms over it.
@@ -234,7 +234,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, Reply, spawn};
+    /// use greenery::actor::{Actor, Context, Reply, spawn};
     ///
     /// enum Message {
     ///     Add(u64, Reply<u64>),
@@ -257,7 +257,7 @@ impl<A: Actor> Addr<A> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let adder = spawn(Adder(0));
     ///     assert_eq!(adder.ask(|reply| Message::Add(5, reply)).await.unwrap(), 5);
     ///     assert_eq!(adder.ask(Message::Get).await.unwrap(), 5);
@@ -294,18 +294,18 @@ impl<A: Actor> Addr<A> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_actor::{Actor, AskError, Context, Reply, spawn};
+    /// use greenery::actor::{Actor, AskError, Context, Reply, spawn};
     ///
     /// struct Sleepy;
     /// impl Actor for Sleepy {
     ///     type Message = Reply<()>;
     ///     async fn receive(&mut self, reply: Reply<()>, _: &mut Context<Self>) {
-    ///         greenery_runtime::sleep(Duration::from_millis(50)).await;
+    ///         greenery::sleep(Duration::from_millis(50)).await;
     ///         let _ = reply.send(());
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sleepy = spawn(Sleepy);
     ///     let asked = sleepy.ask_timeout(|reply| reply, Duration::from_millis(1)).await;
     ///     assert!(matches!(asked, Err(AskError::Timeout)));
@@ -350,7 +350,7 @@ impl<A: Actor> Addr<A> {
     /// ```
     /// use std::cell::Cell;
     /// use std::rc::Rc;
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Count(Rc<Cell<u32>>);
     /// impl Actor for Count {
@@ -360,7 +360,7 @@ impl<A: Actor> Addr<A> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let seen = Rc::new(Cell::new(0));
     ///     let count = spawn(Count(seen.clone()));
     ///     for _ in 0..3 {
@@ -385,7 +385,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -393,7 +393,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let idle = spawn(Idle);
     ///     idle.stop_nowait();
     ///     assert!(idle.is_closed());
@@ -414,7 +414,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Sink;
     /// impl Actor for Sink {
@@ -422,7 +422,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: u32, _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sink = spawn(Sink);
     ///     sink.try_send(1).unwrap();
     ///     sink.try_send(2).unwrap();
@@ -450,8 +450,8 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
-    /// use greenery_hub::GreenletError;
+    /// use greenery::actor::{Actor, Context, spawn};
+    /// use greenery::GreenletError;
     ///
     /// struct Stuck;
     /// impl Actor for Stuck {
@@ -461,11 +461,11 @@ impl<A: Actor> Addr<A> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let stuck = spawn(Stuck);
     ///     stuck.try_send(1).unwrap();
     ///     stuck.try_send(2).unwrap();
-    ///     greenery_runtime::sleep(std::time::Duration::ZERO).await; // it takes 1 and hangs
+    ///     greenery::sleep(std::time::Duration::ZERO).await; // it takes 1 and hangs
     ///     assert_eq!(stuck.kill().await, [2]);
     ///     assert_eq!(stuck.join().await, Err(GreenletError::Killed));
     /// });
@@ -490,8 +490,8 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
-    /// use greenery_hub::GreenletError;
+    /// use greenery::actor::{Actor, Context, spawn};
+    /// use greenery::GreenletError;
     ///
     /// struct Fragile;
     /// impl Actor for Fragile {
@@ -501,8 +501,8 @@ impl<A: Actor> Addr<A> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::set_report_panics(false);
-    /// greenery_runtime::run(async {
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
     ///     let fragile = spawn(Fragile);
     ///     fragile.send(()).await.unwrap();
     ///     assert_eq!(fragile.join().await, Err(GreenletError::Panicked("broken".into())));
@@ -521,7 +521,7 @@ impl<A: Actor> Addr<A> {
     /// ```
     /// use std::cell::RefCell;
     /// use std::rc::Rc;
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Quitter;
     /// impl Actor for Quitter {
@@ -531,14 +531,14 @@ impl<A: Actor> Addr<A> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let news = Rc::new(RefCell::new(None));
     ///     let quitter = spawn(Quitter);
     ///     let seen = news.clone();
     ///     quitter.greenlet().link(move |g| *seen.borrow_mut() = Some(g.successful()));
     ///     quitter.send(()).await.unwrap();
     ///     quitter.join().await.unwrap();
-    ///     greenery_runtime::sleep(std::time::Duration::ZERO).await; // links run in a callback
+    ///     greenery::sleep(std::time::Duration::ZERO).await; // links run in a callback
     ///     assert_eq!(*news.borrow(), Some(true));
     /// });
     /// ```
@@ -551,7 +551,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -559,7 +559,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let idle = spawn(Idle);
     ///     assert_eq!(idle.id(), idle.greenlet().id());
     /// });
@@ -583,7 +583,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, spawn};
+    /// use greenery::actor::{Actor, Context, spawn};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -591,7 +591,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let idle = spawn(Idle);
     ///     idle.try_send(()).unwrap();
     ///     assert_eq!(idle.len(), 1);
@@ -616,7 +616,7 @@ impl<A: Actor> Addr<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, MailboxConfig, spawn};
+    /// use greenery::actor::{Actor, Context, MailboxConfig, spawn};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -624,7 +624,7 @@ impl<A: Actor> Addr<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     assert_eq!(spawn(Idle).capacity(), Some(MailboxConfig::DEFAULT_CAPACITY));
     /// });
     /// ```

@@ -9,7 +9,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
+/// use greenery::actor::{Actor, Context, MailboxConfig, SendError, spawn_with};
 ///
 /// struct Sink;
 /// impl Actor for Sink {
@@ -17,7 +17,7 @@ use std::fmt;
 ///     async fn receive(&mut self, _: u32, _: &mut Context<Self>) {}
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let sink = spawn_with(Sink, MailboxConfig::new().capacity(1));
 ///     sink.try_send(1).unwrap();
 ///     assert_eq!(sink.try_send(2), Err(SendError::Full(2)));
@@ -41,7 +41,7 @@ impl<M> SendError<M> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::SendError;
+    /// use greenery::actor::SendError;
     ///
     /// assert_eq!(SendError::Stopped("hello").into_inner(), "hello");
     /// ```
@@ -56,7 +56,7 @@ impl<M> SendError<M> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::SendError;
+    /// use greenery::actor::SendError;
     ///
     /// assert!(SendError::Full(()).is_full());
     /// ```
@@ -69,7 +69,7 @@ impl<M> SendError<M> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::SendError;
+    /// use greenery::actor::SendError;
     ///
     /// assert!(SendError::Stopped(()).is_stopped());
     /// ```
@@ -107,7 +107,7 @@ impl<M> Error for SendError<M> {}
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, AskError, Context, Reply, spawn};
+/// use greenery::actor::{Actor, AskError, Context, Reply, spawn};
 ///
 /// struct Mute;
 /// impl Actor for Mute {
@@ -117,7 +117,7 @@ impl<M> Error for SendError<M> {}
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let mute = spawn(Mute);
 ///     assert!(matches!(mute.ask(|reply| reply).await, Err(AskError::NoReply)));
 /// });
@@ -146,7 +146,7 @@ impl<M> AskError<M> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::AskError;
+    /// use greenery::actor::AskError;
     ///
     /// assert_eq!(AskError::Stopped(7).into_message(), Some(7));
     /// assert_eq!(AskError::<u8>::NoReply.into_message(), None);

@@ -8,14 +8,10 @@
 //! [`stop`](Addr::stop) it, [`join`](Addr::join) it, link to its greenlet, and let a
 //! [`Supervisor`] restart it when it panics.
 //!
-//! **Architecture invariant:** `greenery-actor` depends only on `greenery-runtime`,
-//! `greenery-hub` and `greenery-queue` among the greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
-//! use greenery_actor::{Actor, Context, Reply, spawn};
+//! use greenery::actor::{Actor, Context, Reply, spawn};
 //!
 //! /// The messages of a bank account.
 //! enum Account {
@@ -48,7 +44,7 @@
 //!     }
 //! }
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let account = spawn(Balance(0));
 //!     account.send(Account::Deposit(100)).await.unwrap();
 //!     let left = account.ask(|reply| Account::Withdraw(30, reply)).await.unwrap();

@@ -12,7 +12,7 @@ use crate::addr::Addr;
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{MailboxConfig, Overflow};
+/// use greenery::actor::{MailboxConfig, Overflow};
 ///
 /// let config = MailboxConfig::new().overflow(Overflow::Fail);
 /// assert_eq!(config.overflow_policy(), Overflow::Fail);
@@ -36,7 +36,7 @@ pub enum Overflow {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{MailboxConfig, Overflow};
+/// use greenery::actor::{MailboxConfig, Overflow};
 ///
 /// let config = MailboxConfig::new().capacity(8).overflow(Overflow::Fail);
 /// assert_eq!(config.capacity_limit(), Some(8));
@@ -58,7 +58,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{MailboxConfig, Overflow};
+    /// use greenery::actor::{MailboxConfig, Overflow};
     ///
     /// let config = MailboxConfig::new();
     /// assert_eq!(config.capacity_limit(), Some(64));
@@ -80,7 +80,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::MailboxConfig;
+    /// use greenery::actor::MailboxConfig;
     ///
     /// assert_eq!(MailboxConfig::new().capacity(1).capacity_limit(), Some(1));
     /// ```
@@ -97,7 +97,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::MailboxConfig;
+    /// use greenery::actor::MailboxConfig;
     ///
     /// assert_eq!(MailboxConfig::new().unbounded().capacity_limit(), None);
     /// ```
@@ -111,7 +111,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{MailboxConfig, Overflow};
+    /// use greenery::actor::{MailboxConfig, Overflow};
     ///
     /// let config = MailboxConfig::new().overflow(Overflow::Fail);
     /// assert_eq!(config.overflow_policy(), Overflow::Fail);
@@ -126,7 +126,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::MailboxConfig;
+    /// use greenery::actor::MailboxConfig;
     ///
     /// assert_eq!(MailboxConfig::default().capacity_limit(), Some(64));
     /// ```
@@ -139,7 +139,7 @@ impl MailboxConfig {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{MailboxConfig, Overflow};
+    /// use greenery::actor::{MailboxConfig, Overflow};
     ///
     /// assert_eq!(MailboxConfig::default().overflow_policy(), Overflow::Wait);
     /// ```
@@ -165,7 +165,7 @@ impl Default for MailboxConfig {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Addr, Context, Mailbox};
+/// use greenery::actor::{Actor, Addr, Context, Mailbox};
 ///
 /// struct Player {
 ///     name: &'static str,
@@ -186,7 +186,7 @@ impl Default for MailboxConfig {
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let log = std::rc::Rc::default();
 ///     let (ping, pong) = (Mailbox::new(), Mailbox::new());
 ///     let ping_addr = ping.addr();
@@ -229,7 +229,7 @@ impl<A: Actor> Mailbox<A> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, Mailbox, MailboxConfig};
+    /// use greenery::actor::{Actor, Context, Mailbox, MailboxConfig};
     ///
     /// struct Sink;
     /// impl Actor for Sink {
@@ -237,7 +237,7 @@ impl<A: Actor> Mailbox<A> {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let mailbox = Mailbox::<Sink>::with_config(MailboxConfig::new().capacity(2));
     ///     assert_eq!(mailbox.addr().capacity(), Some(2));
     /// });

@@ -27,7 +27,7 @@ enum State<R> {
 /// # Examples
 ///
 /// ```
-/// use greenery_actor::{Actor, Context, Reply, spawn};
+/// use greenery::actor::{Actor, Context, Reply, spawn};
 ///
 /// enum Counter {
 ///     Add(u64),
@@ -48,7 +48,7 @@ enum State<R> {
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let total = spawn(Total(0));
 ///     total.send(Counter::Add(40)).await.unwrap();
 ///     total.send(Counter::Add(2)).await.unwrap();
@@ -81,7 +81,7 @@ impl<R> Reply<R> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, Reply, spawn};
+    /// use greenery::actor::{Actor, Context, Reply, spawn};
     ///
     /// struct Echo;
     /// impl Actor for Echo {
@@ -93,7 +93,7 @@ impl<R> Reply<R> {
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let echo = spawn(Echo);
     ///     let answer = echo.ask(|reply| ("hi".to_string(), reply)).await;
     ///     assert_eq!(answer.unwrap(), "hi");
@@ -124,18 +124,18 @@ impl<R> Reply<R> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_actor::{Actor, AskError, Context, Reply, spawn};
+    /// use greenery::actor::{Actor, AskError, Context, Reply, spawn};
     ///
     /// struct Slow;
     /// impl Actor for Slow {
     ///     type Message = Reply<()>;
     ///     async fn receive(&mut self, reply: Reply<()>, _: &mut Context<Self>) {
-    ///         greenery_runtime::sleep(Duration::from_millis(20)).await;
+    ///         greenery::sleep(Duration::from_millis(20)).await;
     ///         assert!(reply.is_closed());
     ///     }
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let slow = spawn(Slow);
     ///     let asked = slow.ask_timeout(|reply| reply, Duration::from_millis(1)).await;
     ///     assert!(matches!(asked, Err(AskError::Timeout)));

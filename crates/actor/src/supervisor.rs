@@ -16,7 +16,7 @@ use crate::mailbox::{Mailbox, MailboxConfig};
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_actor::RestartPolicy;
+/// use greenery::actor::RestartPolicy;
 ///
 /// let policy = RestartPolicy::new(10, Duration::from_secs(60));
 /// assert_eq!(policy.max_restarts(), 10);
@@ -37,7 +37,7 @@ impl RestartPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_actor::RestartPolicy;
+    /// use greenery::actor::RestartPolicy;
     ///
     /// let never = RestartPolicy::new(0, Duration::ZERO);
     /// assert_eq!(never.max_restarts(), 0);
@@ -54,7 +54,7 @@ impl RestartPolicy {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::RestartPolicy;
+    /// use greenery::actor::RestartPolicy;
     ///
     /// assert_eq!(RestartPolicy::default().max_restarts(), 3);
     /// ```
@@ -68,7 +68,7 @@ impl RestartPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_actor::RestartPolicy;
+    /// use greenery::actor::RestartPolicy;
     ///
     /// assert_eq!(RestartPolicy::default().within(), Duration::from_secs(5));
     /// ```
@@ -106,7 +106,7 @@ impl Default for RestartPolicy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_actor::{Actor, Context, Reply, RestartPolicy, Supervisor};
+/// use greenery::actor::{Actor, Context, Reply, RestartPolicy, Supervisor};
 ///
 /// enum Message {
 ///     Crash,
@@ -126,8 +126,8 @@ impl Default for RestartPolicy {
 ///     }
 /// }
 ///
-/// greenery_runtime::set_report_panics(false);
-/// greenery_runtime::run(async {
+/// greenery::set_report_panics(false);
+/// greenery::run(async {
 ///     let supervisor = Supervisor::new(RestartPolicy::new(5, Duration::from_secs(1)));
 ///     let flaky = supervisor.spawn(|| Flaky);
 ///     flaky.send(Message::Crash).await.unwrap();
@@ -149,7 +149,7 @@ impl Supervisor {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{RestartPolicy, Supervisor};
+    /// use greenery::actor::{RestartPolicy, Supervisor};
     ///
     /// let supervisor = Supervisor::new(RestartPolicy::default());
     /// assert_eq!(supervisor.policy(), RestartPolicy::default());
@@ -188,7 +188,7 @@ impl Supervisor {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, MailboxConfig, Supervisor};
+    /// use greenery::actor::{Actor, Context, MailboxConfig, Supervisor};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -196,7 +196,7 @@ impl Supervisor {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let idle = Supervisor::default().spawn_with(|| Idle, MailboxConfig::new().capacity(4));
     ///     assert_eq!(idle.capacity(), Some(4));
     /// });
@@ -216,7 +216,7 @@ impl Supervisor {
     /// # Examples
     ///
     /// ```
-    /// use greenery_actor::{Actor, Context, Mailbox, Supervisor};
+    /// use greenery::actor::{Actor, Context, Mailbox, Supervisor};
     ///
     /// struct Idle;
     /// impl Actor for Idle {
@@ -224,7 +224,7 @@ impl Supervisor {
     ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {}
     /// }
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let mailbox = Mailbox::new();
     ///     let early = mailbox.addr();
     ///     let idle = Supervisor::default().spawn_in(mailbox, || Idle);

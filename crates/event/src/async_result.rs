@@ -24,14 +24,14 @@ use crate::waiters::{self, Arrival, Shared, WaitState, Waiters};
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_event::AsyncResult;
+/// use greenery::event::AsyncResult;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let result = AsyncResult::<&str, String>::new();
-///     greenery_hub::spawn({
+///     greenery::spawn({
 ///         let result = result.clone();
 ///         async move {
-///             greenery_runtime::sleep(Duration::from_millis(1)).await;
+///             greenery::sleep(Duration::from_millis(1)).await;
 ///             result.set("Hello!");
 ///         }
 ///     });
@@ -55,7 +55,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u32, String>::new();
+    /// let result = greenery::event::AsyncResult::<u32, String>::new();
     /// assert!(!result.ready());
     /// ```
     pub fn new() -> AsyncResult<T, E> {
@@ -93,7 +93,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u32, String>::new();
+    /// let result = greenery::event::AsyncResult::<u32, String>::new();
     /// result.set(1);
     /// result.set(2);
     /// assert_eq!(result.value(), Some(2));
@@ -111,7 +111,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u32, String>::new();
+    /// let result = greenery::event::AsyncResult::<u32, String>::new();
     /// result.set_exception("boom".to_owned());
     /// assert!(result.ready() && !result.successful());
     /// assert_eq!(result.exception().as_deref(), Some("boom"));
@@ -125,7 +125,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<(), ()>::new();
+    /// let result = greenery::event::AsyncResult::<(), ()>::new();
     /// assert!(!result.ready());
     /// result.set(());
     /// assert!(result.ready());
@@ -140,7 +140,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u8, ()>::new();
+    /// let result = greenery::event::AsyncResult::<u8, ()>::new();
     /// assert!(!result.successful());
     /// result.set(7);
     /// assert!(result.successful());
@@ -154,7 +154,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u8, ()>::new();
+    /// let result = greenery::event::AsyncResult::<u8, ()>::new();
     /// assert_eq!(result.value(), None);
     /// result.set(7);
     /// assert_eq!(result.value(), Some(7));
@@ -174,7 +174,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<(), &str>::new();
+    /// let result = greenery::event::AsyncResult::<(), &str>::new();
     /// result.set_exception("boom");
     /// assert_eq!(result.exception(), Some("boom"));
     /// ```
@@ -193,7 +193,7 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// let result = greenery_event::AsyncResult::<u8, ()>::new();
+    /// let result = greenery::event::AsyncResult::<u8, ()>::new();
     /// assert_eq!(result.try_get(), None);
     /// result.set(3);
     /// assert_eq!(result.try_get(), Some(Ok(3)));
@@ -223,9 +223,9 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_event::AsyncResult;
+    /// use greenery::event::AsyncResult;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let result = AsyncResult::<u8, String>::new();
     ///     result.set_exception("failed".to_owned());
     ///     assert_eq!(result.get().await, Err("failed".to_owned()));
@@ -258,9 +258,9 @@ impl<T, E> AsyncResult<T, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_event::AsyncResult;
+    /// use greenery::event::AsyncResult;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let result = AsyncResult::<u8, ()>::new();
     ///     assert!(result.get_timeout(Duration::from_millis(1)).await.is_err());
     ///     result.set(1);
@@ -287,9 +287,9 @@ impl<T, E> AsyncResult<T, E> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_event::AsyncResult;
+    /// use greenery::event::AsyncResult;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let result = AsyncResult::<u8, ()>::new();
     ///     result.set(1);
     ///     result.wait().await;
@@ -318,9 +318,9 @@ impl<T, E> AsyncResult<T, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_event::AsyncResult;
+    /// use greenery::event::AsyncResult;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let result = AsyncResult::<u8, ()>::new();
     ///     assert!(result.wait_timeout(Duration::from_millis(1)).await.is_err());
     /// });

@@ -21,18 +21,18 @@ use crate::waiters::{self, Arrival, Shared, WaitState, Waiters};
 /// # Examples
 ///
 /// ```
-/// use greenery_event::Event;
+/// use greenery::event::Event;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let ready = Event::new();
-///     let waiter = greenery_hub::spawn({
+///     let waiter = greenery::spawn({
 ///         let ready = ready.clone();
 ///         async move {
 ///             ready.wait().await;
 ///             "woken"
 ///         }
 ///     });
-///     greenery_runtime::sleep(std::time::Duration::ZERO).await;
+///     greenery::sleep(std::time::Duration::ZERO).await;
 ///     ready.set();
 ///     assert_eq!(waiter.get().await, Ok("woken"));
 /// });
@@ -55,7 +55,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let event = greenery_event::Event::new();
+    /// let event = greenery::event::Event::new();
     /// assert!(!event.is_set());
     /// ```
     pub fn new() -> Event {
@@ -79,7 +79,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let event = greenery_event::Event::new();
+    /// let event = greenery::event::Event::new();
     /// event.set();
     /// assert!(event.is_set());
     /// ```
@@ -93,7 +93,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let event = greenery_event::Event::new();
+    /// let event = greenery::event::Event::new();
     /// event.set();
     /// event.clear();
     /// assert!(!event.is_set());
@@ -107,7 +107,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let event = greenery_event::Event::new();
+    /// let event = greenery::event::Event::new();
     /// assert!(!event.is_set());
     /// event.set();
     /// assert!(event.is_set());
@@ -132,9 +132,9 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// use greenery_event::Event;
+    /// use greenery::event::Event;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let event = Event::new();
     ///     event.set();
     ///     event.wait().await;
@@ -161,9 +161,9 @@ impl Event {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_event::Event;
+    /// use greenery::event::Event;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let event = Event::new();
     ///     assert!(event.wait_timeout(Duration::from_millis(1)).await.is_err());
     /// });

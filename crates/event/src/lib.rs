@@ -6,33 +6,29 @@
 //! running and the woken greenlets run afterwards, exactly where gevent's notifier would run
 //! them.
 //!
-//! **Architecture invariant:** `greenery-event` depends only on `greenery-runtime` and
-//! `greenery-hub` among the greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::cell::RefCell;
 //! use std::rc::Rc;
-//! use greenery_event::Event;
+//! use greenery::event::Event;
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let event = Event::new();
 //!     let log = Rc::new(RefCell::new(Vec::new()));
 //!     let waiters: Vec<_> = (0..3)
 //!         .map(|i| {
 //!             let (event, log) = (event.clone(), log.clone());
-//!             greenery_hub::spawn(async move {
+//!             greenery::spawn(async move {
 //!                 event.wait().await;
 //!                 log.borrow_mut().push(i);
 //!             })
 //!         })
 //!         .collect();
-//!     greenery_runtime::sleep(std::time::Duration::ZERO).await;
+//!     greenery::sleep(std::time::Duration::ZERO).await;
 //!     event.set();
 //!     log.borrow_mut().push(99); // `set` never switches.
-//!     greenery_hub::joinall(waiters).await.unwrap();
+//!     greenery::joinall(waiters).await.unwrap();
 //!     assert_eq!(*log.borrow(), [99, 0, 1, 2]);
 //! });
 //! ```

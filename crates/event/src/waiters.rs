@@ -1,5 +1,5 @@
 //! The wake-everyone waiter list shared by `Event` and `AsyncResult`: gevent's
-//! `AbstractLinkable` with `_notify_all = True` (gevent-semantics.md rules S6 and S7).
+//! `AbstractLinkable` with `_notify_all = True` (ARCHITECTURE.md, rules S6 and S7).
 //!
 //! A `set` never wakes anyone itself. If greenlets wait and no *notifier* is pending yet, it
 //! queues one hub callback (at the tail of the hub's FIFO run queue). When the notifier runs,

@@ -1,5 +1,5 @@
 //! Programs whose output gevent 26.9.0 printed, ported line by line: the order of the lines
-//! is the scheduling contract (gevent-semantics.md rules S6 and S7).
+//! is the scheduling contract (ARCHITECTURE.md, rules S6 and S7).
 
 use std::cell::RefCell;
 use std::rc::Rc;

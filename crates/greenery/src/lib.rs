@@ -57,7 +57,7 @@ pub use greenery_hub::{
 };
 #[doc(inline)]
 pub use greenery_runtime::{
-    greenlet_count, run, run_until_idle, set_report_panics, sleep, timeout,
+    greenlet_count, report_panics, run, run_until_idle, set_report_panics, sleep, timeout,
 };
 
 #[cfg(feature = "event")]

@@ -19,10 +19,10 @@ use smallvec::SmallVec;
 /// # Examples
 ///
 /// ```
-/// use greenery_hub::{GreenletError, spawn};
+/// use greenery::{GreenletError, spawn};
 ///
-/// greenery_runtime::set_report_panics(false);
-/// greenery_runtime::run(async {
+/// greenery::set_report_panics(false);
+/// greenery::run(async {
 ///     let g = spawn(async { panic!("boom") });
 ///     assert_eq!(g.get().await, Err::<(), _>(GreenletError::Panicked("boom".into())));
 /// });
@@ -55,8 +55,8 @@ impl Error for GreenletError {}
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::run(async {
-///     let g = greenery_hub::spawn(async {});
+/// greenery::run(async {
+///     let g = greenery::spawn(async {});
 ///     let link = g.link(|_| unreachable!());
 ///     assert!(g.unlink(link));
 /// });
@@ -76,9 +76,9 @@ pub struct LinkId(u64);
 /// # Examples
 ///
 /// ```
-/// use greenery_hub::spawn;
+/// use greenery::spawn;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let g = spawn(async { 6 * 7 });
 ///     assert!(!g.ready());
 ///     assert_eq!(g.get().await, Ok(42));
@@ -190,9 +190,9 @@ impl<T> fmt::Debug for Greenlet<T> {
 /// ```
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
-/// use greenery_hub::{joinall, spawn};
+/// use greenery::{joinall, spawn};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let log = Rc::new(RefCell::new(Vec::new()));
 ///     let greenlets: Vec<_> = (0..3)
 ///         .map(|i| {
@@ -241,9 +241,9 @@ where
 /// ```
 /// use std::time::{Duration, Instant};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let start = Instant::now();
-///     let g = greenery_hub::spawn_later(Duration::from_millis(5), async move { start.elapsed() });
+///     let g = greenery::spawn_later(Duration::from_millis(5), async move { start.elapsed() });
 ///     assert!(g.get().await.unwrap() >= Duration::from_millis(5));
 /// });
 /// ```
@@ -424,9 +424,9 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let a = greenery_hub::spawn(async {});
-    ///     let b = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let a = greenery::spawn(async {});
+    ///     let b = greenery::spawn(async {});
     ///     assert_ne!(a.id(), b.id());
     /// });
     /// ```
@@ -439,8 +439,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async {});
     ///     assert_eq!(g.name(), format!("Greenlet-{}", g.id()));
     /// });
     /// ```
@@ -453,8 +453,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async {});
     ///     g.set_name("worker");
     ///     assert_eq!(g.name(), "worker");
     /// });
@@ -468,8 +468,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async {});
     ///     assert!(!g.ready());
     ///     g.join().await;
     ///     assert!(g.ready());
@@ -486,8 +486,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async {});
     ///     assert!(!g.started());
     ///     g.join().await;
     ///     assert!(g.started());
@@ -502,8 +502,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { 1 });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { 1 });
     ///     assert!(!g.successful());
     ///     g.join().await;
     ///     assert!(g.successful());
@@ -531,8 +531,8 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(greenery_runtime::sleep(Duration::from_millis(1)));
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(greenery::sleep(Duration::from_millis(1)));
     ///     g.join().await;
     ///     assert!(g.successful());
     /// });
@@ -559,8 +559,8 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(greenery_runtime::sleep(Duration::from_secs(10)));
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(greenery::sleep(Duration::from_secs(10)));
     ///     assert!(g.join_timeout(Duration::from_millis(1)).await.is_err());
     ///     g.kill().await;
     /// });
@@ -587,8 +587,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { "done" });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { "done" });
     ///     assert_eq!(g.get().await, Ok("done"));
     /// });
     /// ```
@@ -614,8 +614,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { 5 });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { 5 });
     ///     assert_eq!(g.value(), None);
     ///     g.join().await;
     ///     assert_eq!(g.value(), Some(5));
@@ -637,8 +637,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { vec![1, 2, 3] });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { vec![1, 2, 3] });
     ///     g.join().await;
     ///     assert_eq!(g.take(), Some(vec![1, 2, 3]));
     ///     assert_eq!(g.take(), None);
@@ -660,10 +660,10 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
+    /// use greenery::GreenletError;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(std::future::pending::<()>());
     ///     g.kill().await;
     ///     assert_eq!(g.error(), Some(GreenletError::Killed));
     /// });
@@ -689,10 +689,10 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
+    /// use greenery::GreenletError;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(std::future::pending::<()>());
     ///     g.kill().await;
     ///     assert!(g.ready());
     ///     assert_eq!(g.error(), Some(GreenletError::Killed));
@@ -712,8 +712,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { unreachable!() });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { unreachable!() });
     ///     g.kill_nowait();
     ///     assert!(g.ready());
     /// });
@@ -750,13 +750,13 @@ impl<T: 'static> Greenlet<T> {
     /// use std::cell::Cell;
     /// use std::rc::Rc;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let seen = Rc::new(Cell::new(false));
-    ///     let g = greenery_hub::spawn(async {});
+    ///     let g = greenery::spawn(async {});
     ///     let flag = seen.clone();
     ///     g.link(move |g| flag.set(g.successful()));
     ///     g.join().await;
-    ///     greenery_runtime::sleep(std::time::Duration::ZERO).await;
+    ///     greenery::sleep(std::time::Duration::ZERO).await;
     ///     assert!(seen.get());
     /// });
     /// ```
@@ -782,8 +782,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { 3 });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { 3 });
     ///     g.link_value(|g| assert_eq!(g.value(), Some(3)));
     ///     g.join().await;
     /// });
@@ -802,8 +802,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(std::future::pending::<()>());
     ///     g.link_exception(|g| assert!(g.error().is_some()));
     ///     g.kill().await;
     /// });
@@ -822,8 +822,8 @@ impl<T: 'static> Greenlet<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async {});
     ///     let id = g.link(|_| panic!("unlinked"));
     ///     assert!(g.unlink(id));
     ///     assert!(!g.unlink(id));
@@ -901,8 +901,8 @@ impl<T> Drop for Join<'_, T> {
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::run(async {
-///     let g = greenery_hub::spawn(async { greenery_hub::current().id() });
+/// greenery::run(async {
+///     let g = greenery::spawn(async { greenery::current().id() });
 ///     assert_eq!(g.get().await, Ok(g.id()));
 /// });
 /// ```
@@ -917,8 +917,8 @@ impl GreenletRef {
     /// # Examples
     ///
     /// ```
-    /// let id = greenery_hub::current().id();
-    /// assert_eq!(greenery_hub::current().id(), id);
+    /// let id = greenery::current().id();
+    /// assert_eq!(greenery::current().id(), id);
     /// ```
     pub fn id(&self) -> GreenletId {
         self.info.id()
@@ -929,7 +929,7 @@ impl GreenletRef {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(greenery_hub::current().name(), "MainGreenlet");
+    /// assert_eq!(greenery::current().name(), "MainGreenlet");
     /// ```
     pub fn name(&self) -> String {
         self.info.name()
@@ -940,8 +940,8 @@ impl GreenletRef {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(async { greenery_hub::current().set_name("renamed") });
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(async { greenery::current().set_name("renamed") });
     ///     g.join().await;
     ///     assert_eq!(g.name(), "renamed");
     /// });
@@ -957,9 +957,9 @@ impl GreenletRef {
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::run(async {
-///     let main = greenery_hub::current();
-///     let inner = greenery_hub::spawn(async { greenery_hub::current().id() });
+/// greenery::run(async {
+///     let main = greenery::current();
+///     let inner = greenery::spawn(async { greenery::current().id() });
 ///     assert_ne!(inner.get().await.unwrap(), main.id());
 /// });
 /// ```

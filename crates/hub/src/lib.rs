@@ -4,18 +4,14 @@
 //! `iwait`) on the per-thread hub of `greenery-runtime`. A [`Greenlet`] is a future spawned on
 //! the hub, with an identity, a name, an outcome and links.
 //!
-//! **Architecture invariant:** `greenery-hub` depends only on `greenery-runtime` among the
-//! greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::time::Duration;
-//! use greenery_hub::{joinall, spawn};
-//! use greenery_runtime::sleep;
+//! use greenery::{joinall, spawn};
+//! use greenery::sleep;
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let greenlets: Vec<_> = (1..=3)
 //!         .map(|i| spawn(async move {
 //!             sleep(Duration::from_millis(10 * (4 - i))).await;

@@ -24,7 +24,7 @@ pub type WaitReady<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 /// # Examples
 ///
 /// ```
-/// use greenery_hub::{Waitable, WaitReady};
+/// use greenery::{Waitable, WaitReady};
 ///
 /// /// An object that is always ready.
 /// struct Ready;
@@ -35,8 +35,8 @@ pub type WaitReady<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 ///     }
 /// }
 ///
-/// greenery_runtime::run(async {
-///     assert_eq!(greenery_hub::wait([&Ready]).await, [0]);
+/// greenery::run(async {
+///     assert_eq!(greenery::wait([&Ready]).await, [0]);
 /// });
 /// ```
 pub trait Waitable {
@@ -68,10 +68,10 @@ impl<T: 'static> Waitable for Greenlet<T> {
 /// ```
 /// use std::time::Duration;
 /// use futures_lite::StreamExt;
-/// use greenery_hub::{iwait, spawn};
-/// use greenery_runtime::sleep;
+/// use greenery::{iwait, spawn};
+/// use greenery::sleep;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let slow = spawn(sleep(Duration::from_millis(20)));
 ///     let fast = spawn(sleep(Duration::from_millis(1)));
 ///     let order: Vec<usize> = iwait([&slow, &fast]).collect().await;
@@ -236,10 +236,10 @@ pub struct Wait<'a> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_hub::{spawn, wait};
-/// use greenery_runtime::sleep;
+/// use greenery::{spawn, wait};
+/// use greenery::sleep;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let a = spawn(sleep(Duration::from_millis(10)));
 ///     let b = spawn(sleep(Duration::from_secs(10)));
 ///     let ready = wait([&a, &b]).timeout(Duration::from_millis(100)).await;
@@ -267,9 +267,9 @@ impl<'a> Wait<'a> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
-    ///     assert!(greenery_hub::wait([&g]).timeout(Duration::from_millis(1)).await.is_empty());
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(std::future::pending::<()>());
+    ///     assert!(greenery::wait([&g]).timeout(Duration::from_millis(1)).await.is_empty());
     ///     g.kill().await;
     /// });
     /// ```
@@ -283,10 +283,10 @@ impl<'a> Wait<'a> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let a = greenery_hub::spawn(async {});
-    ///     let b = greenery_hub::spawn(async {});
-    ///     assert_eq!(greenery_hub::wait([&a, &b]).count(1).await, [0]);
+    /// greenery::run(async {
+    ///     let a = greenery::spawn(async {});
+    ///     let b = greenery::spawn(async {});
+    ///     assert_eq!(greenery::wait([&a, &b]).count(1).await, [0]);
     /// });
     /// ```
     pub fn count(mut self, count: usize) -> Self {
@@ -381,10 +381,10 @@ pub struct JoinAll<T> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_hub::{joinall, spawn};
-/// use greenery_runtime::sleep;
+/// use greenery::{joinall, spawn};
+/// use greenery::sleep;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let a = spawn(async { sleep(Duration::from_millis(10)).await; "a" });
 ///     let b = spawn(async { "b" });
 ///     let done = joinall([a, b]).await.unwrap();
@@ -410,9 +410,9 @@ impl<T: 'static> JoinAll<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let g = greenery_hub::spawn(std::future::pending::<()>());
-    ///     let done = greenery_hub::joinall([g.clone()]).timeout(Duration::from_millis(1)).await;
+    /// greenery::run(async {
+    ///     let g = greenery::spawn(std::future::pending::<()>());
+    ///     let done = greenery::joinall([g.clone()]).timeout(Duration::from_millis(1)).await;
     ///     assert!(done.unwrap().is_empty());
     ///     g.kill().await;
     /// });
@@ -427,9 +427,9 @@ impl<T: 'static> JoinAll<T> {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let gs = [greenery_hub::spawn(async { 1 }), greenery_hub::spawn(async { 2 })];
-    ///     assert_eq!(greenery_hub::joinall(gs).count(1).await.unwrap().len(), 1);
+    /// greenery::run(async {
+    ///     let gs = [greenery::spawn(async { 1 }), greenery::spawn(async { 2 })];
+    ///     assert_eq!(greenery::joinall(gs).count(1).await.unwrap().len(), 1);
     /// });
     /// ```
     pub fn count(mut self, count: usize) -> Self {
@@ -443,13 +443,13 @@ impl<T: 'static> JoinAll<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
+    /// use greenery::GreenletError;
     ///
-    /// greenery_runtime::set_report_panics(false);
-    /// greenery_runtime::run(async {
-    ///     let bad = greenery_hub::spawn(async { panic!("bad") });
-    ///     let slow = greenery_hub::spawn(std::future::pending::<()>());
-    ///     let result = greenery_hub::joinall([bad, slow.clone()]).raise_error(true).await;
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
+    ///     let bad = greenery::spawn(async { panic!("bad") });
+    ///     let slow = greenery::spawn(std::future::pending::<()>());
+    ///     let result = greenery::joinall([bad, slow.clone()]).raise_error(true).await;
     ///     assert_eq!(result.unwrap_err(), GreenletError::Panicked("bad".into()));
     ///     slow.kill().await;
     /// });
@@ -519,9 +519,9 @@ impl<T: 'static> IntoFuture for JoinAll<T> {
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::run(async {
-///     let gs: Vec<_> = (0..3).map(|_| greenery_hub::spawn(std::future::pending::<()>())).collect();
-///     greenery_hub::killall(gs.clone()).await;
+/// greenery::run(async {
+///     let gs: Vec<_> = (0..3).map(|_| greenery::spawn(std::future::pending::<()>())).collect();
+///     greenery::killall(gs.clone()).await;
 ///     assert!(gs.iter().all(|g| g.ready()));
 /// });
 /// ```

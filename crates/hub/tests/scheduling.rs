@@ -1,4 +1,4 @@
-//! gevent's scheduling rules (DESIGN.md section 2), each checked with an ordering log.
+//! gevent's scheduling rules (ARCHITECTURE.md, "Scheduling rules"), each checked with an ordering log.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -5,20 +5,16 @@
 //! without one (unless the `Local` was made with [`Local::inherited`]); and a greenlet's values
 //! are dropped as soon as it finishes, even while handles to it are still alive.
 //!
-//! **Architecture invariant:** `greenery-local` depends only on `greenery-runtime` and
-//! `greenery-hub`. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
-//! use greenery_local::Local;
+//! use greenery::local::Local;
 //!
 //! static STASH: Local<u32> = Local::new();
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     STASH.set(1);
-//!     let other = greenery_hub::spawn(async { STASH.get() });
+//!     let other = greenery::spawn(async { STASH.get() });
 //!     assert_eq!(other.get().await, Ok(None));
 //!     assert_eq!(STASH.get(), Some(1));
 //! });
@@ -55,17 +51,17 @@ use greenery_runtime::{Inherit, current_info};
 /// # Examples
 ///
 /// ```
-/// use greenery_local::Local;
+/// use greenery::local::Local;
 ///
 /// static STASH: Local<Vec<&'static str>> = Local::new();
 ///
-/// greenery_runtime::run(async {
-///     let a = greenery_hub::spawn(async {
+/// greenery::run(async {
+///     let a = greenery::spawn(async {
 ///         STASH.set(vec!["a"]);
-///         greenery_runtime::sleep(std::time::Duration::ZERO).await;
+///         greenery::sleep(std::time::Duration::ZERO).await;
 ///         STASH.get()
 ///     });
-///     let b = greenery_hub::spawn(async {
+///     let b = greenery::spawn(async {
 ///         STASH.set(vec!["b"]);
 ///         STASH.get()
 ///     });
@@ -109,7 +105,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static COUNTER: greenery_local::Local<u64> = greenery_local::Local::new();
+    /// static COUNTER: greenery::local::Local<u64> = greenery::local::Local::new();
     /// assert_eq!(COUNTER.get(), None);
     /// ```
     pub const fn new() -> Local<T> {
@@ -127,13 +123,13 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_local::Local;
+    /// use greenery::local::Local;
     ///
     /// static REQUEST_ID: Local<u32> = Local::inherited();
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     REQUEST_ID.set(7);
-    ///     let child = greenery_hub::spawn(async { REQUEST_ID.get() });
+    ///     let child = greenery::spawn(async { REQUEST_ID.get() });
     ///     assert_eq!(child.get().await, Ok(Some(7)));
     /// });
     /// ```
@@ -174,7 +170,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static NAME: greenery_local::Local<String> = greenery_local::Local::new();
+    /// static NAME: greenery::local::Local<String> = greenery::local::Local::new();
     /// assert_eq!(NAME.set("a".into()), None);
     /// assert_eq!(NAME.set("b".into()), Some("a".into()));
     /// ```
@@ -196,7 +192,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static X: greenery_local::Local<i32> = greenery_local::Local::new();
+    /// static X: greenery::local::Local<i32> = greenery::local::Local::new();
     /// X.set(1);
     /// assert_eq!(X.get(), Some(1));
     /// ```
@@ -219,7 +215,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static NAMES: greenery_local::Local<Vec<String>> = greenery_local::Local::new();
+    /// static NAMES: greenery::local::Local<Vec<String>> = greenery::local::Local::new();
     /// NAMES.set(vec!["x".into()]);
     /// assert_eq!(NAMES.with(|names| names.map_or(0, Vec::len)), 1);
     /// ```
@@ -239,7 +235,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static HITS: greenery_local::Local<u32> = greenery_local::Local::new();
+    /// static HITS: greenery::local::Local<u32> = greenery::local::Local::new();
     /// HITS.set(1);
     /// HITS.with_mut(|hits| *hits.unwrap() += 1);
     /// assert_eq!(HITS.get(), Some(2));
@@ -261,7 +257,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static X: greenery_local::Local<i32> = greenery_local::Local::new();
+    /// static X: greenery::local::Local<i32> = greenery::local::Local::new();
     /// X.set(3);
     /// assert_eq!(X.take(), Some(3));
     /// assert!(!X.is_set());
@@ -282,7 +278,7 @@ impl<T: 'static> Local<T> {
     /// # Examples
     ///
     /// ```
-    /// static X: greenery_local::Local<i32> = greenery_local::Local::new();
+    /// static X: greenery::local::Local<i32> = greenery::local::Local::new();
     /// assert!(!X.is_set());
     /// X.set(0);
     /// assert!(X.is_set());

@@ -13,11 +13,11 @@ use greenery_hub::GreenletError;
 /// # Examples
 ///
 /// ```
-/// use greenery_hub::GreenletError;
-/// use greenery_pool::Group;
+/// use greenery::GreenletError;
+/// use greenery::pool::Group;
 ///
-/// greenery_runtime::set_report_panics(false);
-/// greenery_runtime::run(async {
+/// greenery::set_report_panics(false);
+/// greenery::run(async {
 ///     let group = Group::new();
 ///     let error = group
 ///         .map(|n: u32| async move { assert!(n != 2, "two"); n }, 0..4)
@@ -43,10 +43,10 @@ impl MapError {
     /// # Examples
     ///
     /// ```
-    /// use greenery_pool::Group;
+    /// use greenery::pool::Group;
     ///
-    /// greenery_runtime::set_report_panics(false);
-    /// greenery_runtime::run(async {
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
     ///     let error = Group::new().map(|_: u8| async { panic!() }, [1]).await.unwrap_err();
     ///     assert_eq!(error.index(), 0);
     /// });
@@ -60,11 +60,11 @@ impl MapError {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
-    /// use greenery_pool::Group;
+    /// use greenery::GreenletError;
+    /// use greenery::pool::Group;
     ///
-    /// greenery_runtime::set_report_panics(false);
-    /// greenery_runtime::run(async {
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
     ///     let error = Group::new().map(|_: u8| async { panic!("no") }, [1]).await.unwrap_err();
     ///     assert_eq!(error.error(), &GreenletError::Panicked("no".into()));
     /// });
@@ -78,11 +78,11 @@ impl MapError {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
-    /// use greenery_pool::Group;
+    /// use greenery::GreenletError;
+    /// use greenery::pool::Group;
     ///
-    /// greenery_runtime::set_report_panics(false);
-    /// greenery_runtime::run(async {
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
     ///     let error = Group::new().map(|_: u8| async { panic!("no") }, [1]).await.unwrap_err();
     ///     assert_eq!(error.into_inner(), GreenletError::Panicked("no".into()));
     /// });
@@ -111,9 +111,9 @@ impl Error for MapError {
 ///
 /// ```
 /// use std::future::pending;
-/// use greenery_pool::Pool;
+/// use greenery::pool::Pool;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let pool = Pool::new(1);
 ///     let busy = pool.try_spawn(pending::<()>()).unwrap();
 ///     let full = pool.try_spawn(async { 7 }).unwrap_err();
@@ -130,7 +130,7 @@ impl<F> PoolFull<F> {
     /// # Examples
     ///
     /// ```
-    /// let full = greenery_pool::PoolFull(async { 1 });
+    /// let full = greenery::pool::PoolFull(async { 1 });
     /// let future = full.into_inner();
     /// ```
     pub fn into_inner(self) -> F {
@@ -158,9 +158,9 @@ impl<F> Error for PoolFull<F> {}
 /// # Examples
 ///
 /// ```
-/// use greenery_pool::ThreadPool;
+/// use greenery::pool::ThreadPool;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let pool = ThreadPool::new(1);
 ///     let error = pool.spawn(|| panic!("on a thread")).await.unwrap_err();
 ///     assert_eq!(error.message(), "on a thread");
@@ -175,9 +175,9 @@ impl ThreadPanic {
     /// # Examples
     ///
     /// ```
-    /// use greenery_pool::ThreadPool;
+    /// use greenery::pool::ThreadPool;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let error = ThreadPool::new(1).apply(|| panic!("oops")).await.unwrap_err();
     ///     assert_eq!(error.message(), "oops");
     /// });

@@ -27,9 +27,9 @@ use crate::imap::IMap;
 /// # Examples
 ///
 /// ```
-/// use greenery_pool::Group;
+/// use greenery::pool::Group;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let group = Group::new();
 ///     let a = group.spawn(async { 1 });
 ///     let b = group.spawn(async { 2 });
@@ -56,7 +56,7 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// assert!(greenery_pool::Group::new().is_empty());
+    /// assert!(greenery::pool::Group::new().is_empty());
     /// ```
     pub fn new() -> Group {
         Group {
@@ -71,8 +71,8 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let g = group.spawn(async { "hi" });
     ///     assert!(group.contains(&g));
     ///     assert_eq!(g.get().await, Ok("hi"));
@@ -92,9 +92,9 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let g = greenery::spawn(async {});
     ///     group.add(&g);
     ///     assert_eq!(group.len(), 1);
     ///     group.join().await;
@@ -110,8 +110,8 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let g = group.spawn(std::future::pending::<()>());
     ///     assert!(group.discard(&g));
     ///     assert!(group.is_empty());
@@ -127,8 +127,8 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     group.spawn(async {});
     ///     assert_eq!(group.len(), 1);
     ///     group.join().await;
@@ -144,7 +144,7 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// assert!(greenery_pool::Group::new().is_empty());
+    /// assert!(greenery::pool::Group::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -155,9 +155,9 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
-    ///     let outside = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let outside = greenery::spawn(async {});
     ///     assert!(!group.contains(&outside));
     /// });
     /// ```
@@ -177,9 +177,9 @@ impl Group {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
-    ///     group.spawn(greenery_runtime::sleep(Duration::from_millis(1)));
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     group.spawn(greenery::sleep(Duration::from_millis(1)));
     ///     group.join().await;
     ///     assert!(group.is_empty());
     /// });
@@ -205,8 +205,8 @@ impl Group {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     group.spawn(std::future::pending::<()>());
     ///     assert!(group.join_timeout(Duration::from_millis(1)).await.is_err());
     ///     group.kill().await;
@@ -226,10 +226,10 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::GreenletError;
+    /// use greenery::GreenletError;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let g = group.spawn(std::future::pending::<()>());
     ///     group.kill().await;
     ///     assert!(group.is_empty());
@@ -255,8 +255,8 @@ impl Group {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     group.spawn(std::future::pending::<()>());
     ///     group.kill_timeout(Duration::from_secs(1)).await.unwrap();
     /// });
@@ -288,8 +288,8 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let squares = group.map(|n: u64| async move { n * n }, 0..5).await.unwrap();
     ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
     /// });
@@ -319,10 +319,10 @@ impl Group {
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let slow_first = |n: u64| async move {
-    ///         greenery_runtime::sleep(Duration::from_millis(3 - n)).await;
+    ///         greenery::sleep(Duration::from_millis(3 - n)).await;
     ///         n
     ///     };
     ///     let order: Vec<_> = group.imap(slow_first, 0..3).map(Result::unwrap).collect().await;
@@ -349,8 +349,8 @@ impl Group {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let all: Vec<_> = group.imap_bounded(|n: u8| async move { n }, 0..10, 2).collect().await;
     ///     assert_eq!(all.len(), 10);
     /// });
@@ -376,10 +376,10 @@ impl Group {
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let slow_first = |n: u64| async move {
-    ///         greenery_runtime::sleep(Duration::from_millis(20 * (3 - n))).await;
+    ///         greenery::sleep(Duration::from_millis(20 * (3 - n))).await;
     ///         n
     ///     };
     ///     let order: Vec<_> =
@@ -407,8 +407,8 @@ impl Group {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     let n = group.imap_unordered_bounded(|n: u8| async move { n }, 0..10, 1).count().await;
     ///     assert_eq!(n, 10);
     /// });
@@ -444,8 +444,8 @@ impl Group {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let group = greenery_pool::Group::new();
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
     ///     assert_eq!(group.apply(|| async { 2 + 2 }).await, Ok(4));
     /// });
     /// ```
@@ -480,9 +480,9 @@ impl fmt::Debug for Group {
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;
-/// use greenery_pool::Pool;
+/// use greenery::pool::Pool;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let pool = Pool::new(2);
 ///     let most = Rc::new(Cell::new(0));
 ///     let (p, m) = (pool.clone(), most.clone());
@@ -491,7 +491,7 @@ impl fmt::Debug for Group {
 ///             let (p, m) = (p.clone(), m.clone());
 ///             async move {
 ///                 m.set(m.get().max(p.len()));
-///                 greenery_runtime::sleep(std::time::Duration::ZERO).await;
+///                 greenery::sleep(std::time::Duration::ZERO).await;
 ///             }
 ///         },
 ///         0..10,
@@ -513,7 +513,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = greenery_pool::Pool::new(10);
+    /// let pool = greenery::pool::Pool::new(10);
     /// assert_eq!(pool.size(), 10);
     /// assert_eq!(pool.free_count(), 10);
     /// ```
@@ -528,7 +528,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(greenery_pool::Pool::new(3).size(), 3);
+    /// assert_eq!(greenery::pool::Pool::new(3).size(), 3);
     /// ```
     pub fn size(&self) -> usize {
         self.core.size()
@@ -547,8 +547,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     let first = pool.spawn(async { 1 }).await;
     ///     // Waits until `first` finished and left.
     ///     let second = pool.spawn(async { 2 }).await;
@@ -575,8 +575,8 @@ impl Pool {
     /// ```
     /// use std::future::pending;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     assert!(pool.try_spawn(pending::<()>()).is_ok());
     ///     assert!(pool.try_spawn(pending::<()>()).is_err());
     ///     pool.kill().await;
@@ -608,9 +608,9 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
-    ///     let g = greenery_hub::spawn(async {});
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
+    ///     let g = greenery::spawn(async {});
     ///     pool.add(&g).await;
     ///     assert!(pool.full());
     ///     pool.join().await;
@@ -636,8 +636,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     let g = pool.spawn(std::future::pending::<()>()).await;
     ///     assert!(pool.discard(&g));
     ///     assert_eq!(pool.free_count(), 1);
@@ -653,8 +653,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(4);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(4);
     ///     pool.spawn(async {}).await;
     ///     assert_eq!(pool.len(), 1);
     ///     pool.join().await;
@@ -669,7 +669,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// assert!(greenery_pool::Pool::new(1).is_empty());
+    /// assert!(greenery::pool::Pool::new(1).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -680,8 +680,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     let g = pool.spawn(async {}).await;
     ///     assert!(pool.contains(&g));
     ///     pool.join().await;
@@ -696,8 +696,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     assert!(!pool.full());
     ///     pool.spawn(async {}).await;
     ///     assert!(pool.full());
@@ -713,8 +713,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(3);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(3);
     ///     pool.spawn(async {}).await;
     ///     assert_eq!(pool.free_count(), 2);
     ///     pool.join().await;
@@ -734,8 +734,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     pool.spawn(async {}).await;
     ///     assert_eq!(pool.wait_available().await, 1);
     /// });
@@ -763,8 +763,8 @@ impl Pool {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(0);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(0);
     ///     assert!(pool.wait_available_timeout(Duration::from_millis(1)).await.is_err());
     /// });
     /// ```
@@ -781,8 +781,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     pool.spawn(async {}).await;
     ///     pool.join().await;
     ///     assert!(pool.is_empty());
@@ -807,8 +807,8 @@ impl Pool {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     pool.spawn(std::future::pending::<()>()).await;
     ///     assert!(pool.join_timeout(Duration::from_millis(1)).await.is_err());
     ///     pool.kill().await;
@@ -827,8 +827,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     pool.spawn(std::future::pending::<()>()).await;
     ///     pool.kill().await;
     ///     assert_eq!(pool.free_count(), 2);
@@ -853,8 +853,8 @@ impl Pool {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     pool.spawn(std::future::pending::<()>()).await;
     ///     pool.kill_timeout(Duration::from_secs(1)).await.unwrap();
     /// });
@@ -883,8 +883,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     let doubled = pool.map(|n: u32| async move { n * 2 }, [1, 2, 3]).await.unwrap();
     ///     assert_eq!(doubled, [2, 4, 6]);
     /// });
@@ -909,8 +909,8 @@ impl Pool {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     let out: Vec<_> = pool.imap(|n: u8| async move { n + 1 }, 0..3).collect().await;
     ///     assert_eq!(out, [Ok(1), Ok(2), Ok(3)]);
     /// });
@@ -935,8 +935,8 @@ impl Pool {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(4);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(4);
     ///     let n = pool.imap_bounded(|n: u8| async move { n }, 0..20, 2).count().await;
     ///     assert_eq!(n, 20);
     /// });
@@ -961,8 +961,8 @@ impl Pool {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     let n = pool.imap_unordered(|n: u8| async move { n }, 0..5).count().await;
     ///     assert_eq!(n, 5);
     /// });
@@ -987,8 +987,8 @@ impl Pool {
     /// ```
     /// use futures_lite::StreamExt;
     ///
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(2);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(2);
     ///     let n = pool.imap_unordered_bounded(|n: u8| async move { n }, 0..5, 1).count().await;
     ///     assert_eq!(n, 5);
     /// });
@@ -1026,8 +1026,8 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::Pool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1);
     ///     let inner = pool.clone();
     ///     // The outer call holds the only slot; the inner one runs inline.
     ///     let result = pool.apply(move || async move { inner.apply(|| async { 5 }).await }).await;

@@ -47,9 +47,9 @@ impl<U> Shared<U> {
 ///
 /// ```
 /// use futures_lite::StreamExt;
-/// use greenery_pool::Group;
+/// use greenery::pool::Group;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let group = Group::new();
 ///     let results: Vec<_> = group.imap(|n: u32| async move { n * 2 }, 1..=3).collect().await;
 ///     assert_eq!(results, [Ok(2), Ok(4), Ok(6)]);

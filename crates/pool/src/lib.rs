@@ -7,23 +7,18 @@
 //! input order), [`Group::imap`] (a stream in input order), [`Group::imap_unordered`] (a
 //! stream in completion order) and [`Group::apply`].
 //!
-//! **Architecture invariant:** `greenery-pool` depends only on `greenery-runtime`,
-//! `greenery-hub`, `greenery-event` and `greenery-sync` among the greenery crates. The crate
-//! graph is `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <-
-//! greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::time::Duration;
-//! use greenery_pool::Pool;
+//! use greenery::pool::Pool;
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let pool = Pool::new(2);
 //!     let lengths = pool
 //!         .map(
 //!             |word: &'static str| async move {
-//!                 greenery_runtime::sleep(Duration::from_millis(1)).await;
+//!                 greenery::sleep(Duration::from_millis(1)).await;
 //!                 word.len()
 //!             },
 //!             ["gevent", "on", "smol"],

@@ -48,9 +48,9 @@ struct Workers {
 /// # Examples
 ///
 /// ```
-/// use greenery_pool::ThreadPool;
+/// use greenery::pool::ThreadPool;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let pool = ThreadPool::new(2);
 ///     let a = pool.spawn(|| (1..=10u64).product::<u64>());
 ///     let b = pool.spawn(|| std::thread::current().name().map(str::to_owned));
@@ -75,7 +75,7 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = greenery_pool::ThreadPool::new(4);
+    /// let pool = greenery::pool::ThreadPool::new(4);
     /// assert_eq!(pool.max_threads(), 4);
     /// ```
     #[track_caller]
@@ -101,7 +101,7 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(greenery_pool::ThreadPool::new(3).max_threads(), 3);
+    /// assert_eq!(greenery::pool::ThreadPool::new(3).max_threads(), 3);
     /// ```
     #[doc(alias = "maxsize")]
     pub fn max_threads(&self) -> usize {
@@ -113,8 +113,8 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::ThreadPool::new(3);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::ThreadPool::new(3);
     ///     assert_eq!(pool.threads(), 0);
     ///     pool.apply(|| ()).await.unwrap();
     ///     assert_eq!(pool.threads(), 1);
@@ -130,8 +130,8 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::ThreadPool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::ThreadPool::new(1);
     ///     let task = pool.spawn(|| 1);
     ///     task.await.unwrap();
     ///     assert_eq!(pool.len(), 0);
@@ -146,7 +146,7 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// assert!(greenery_pool::ThreadPool::new(1).is_empty());
+    /// assert!(greenery::pool::ThreadPool::new(1).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -163,9 +163,9 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// use greenery_pool::ThreadPool;
+    /// use greenery::pool::ThreadPool;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let pool = ThreadPool::new(2);
     ///     let tasks: Vec<_> = (0..4u64).map(|i| pool.spawn(move || i * i)).collect();
     ///     let mut squares = Vec::new();
@@ -210,8 +210,8 @@ impl ThreadPool {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let pool = greenery_pool::ThreadPool::new(1);
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::ThreadPool::new(1);
     ///     assert_eq!(pool.apply(|| 40 + 2).await, Ok(42));
     /// });
     /// ```
@@ -297,9 +297,9 @@ impl fmt::Debug for ThreadPool {
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::run(async {
-///     let pool = greenery_pool::ThreadPool::new(1);
-///     let task: greenery_pool::ThreadTask<&str> = pool.spawn(|| "done");
+/// greenery::run(async {
+///     let pool = greenery::pool::ThreadPool::new(1);
+///     let task: greenery::pool::ThreadTask<&str> = pool.spawn(|| "done");
 ///     assert_eq!(task.await, Ok("done"));
 /// });
 /// ```

@@ -16,7 +16,7 @@ mod sealed {
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{Lifo, LifoQueue, Queue};
+/// use greenery::queue::{Lifo, LifoQueue, Queue};
 ///
 /// let stack: LifoQueue<i32> = LifoQueue::unbounded();
 /// let generic: &Queue<i32, Lifo<i32>> = &stack;
@@ -48,7 +48,7 @@ pub trait Buffer<T>: sealed::Sealed + Default {
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{Fifo, Queue};
+/// use greenery::queue::{Fifo, Queue};
 ///
 /// let queue: Queue<i32, Fifo<i32>> = Queue::unbounded(); // the same type as `Queue<i32>`
 /// queue.try_put(1).unwrap();
@@ -62,7 +62,7 @@ pub struct Fifo<T>(VecDeque<T>);
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::LifoQueue;
+/// use greenery::queue::LifoQueue;
 ///
 /// let stack = LifoQueue::unbounded();
 /// stack.try_put('a').unwrap();
@@ -77,7 +77,7 @@ pub struct Lifo<T>(Vec<T>);
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::PriorityQueue;
+/// use greenery::queue::PriorityQueue;
 ///
 /// let queue = PriorityQueue::unbounded();
 /// for item in [3, 1, 2] {

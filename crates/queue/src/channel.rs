@@ -29,10 +29,10 @@ use crate::waiters::{Slab, Status, can_switch_to, unlink};
 /// ```
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
-/// use greenery_hub::spawn;
-/// use greenery_queue::Channel;
+/// use greenery::spawn;
+/// use greenery::queue::Channel;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let channel = Channel::new();
 ///     let log = Rc::new(RefCell::new(Vec::new()));
 ///     let receiver = spawn({
@@ -224,7 +224,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// let channel: Channel<u8> = Channel::new();
     /// assert!(channel.is_empty() && channel.is_full());
@@ -265,10 +265,10 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Channel;
+    /// use greenery::spawn;
+    /// use greenery::queue::Channel;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let channel = Channel::new();
     ///     let sender = spawn({
     ///         let channel = channel.clone();
@@ -302,7 +302,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{Channel, PutError};
+    /// use greenery::queue::{Channel, PutError};
     ///
     /// let channel = Channel::new();
     /// assert_eq!(channel.try_put(1), Err(PutError::Full(1)));
@@ -339,9 +339,9 @@ impl<T> Channel<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::{Channel, PutError};
+    /// use greenery::queue::{Channel, PutError};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let channel = Channel::new();
     ///     let result = channel.put_timeout(9, Duration::from_millis(1)).await;
     ///     assert_eq!(result, Err(PutError::Full(9)));
@@ -377,10 +377,10 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Channel;
+    /// use greenery::spawn;
+    /// use greenery::queue::Channel;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let channel = Channel::new();
     ///     spawn({
     ///         let channel = channel.clone();
@@ -410,7 +410,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{Channel, GetError};
+    /// use greenery::queue::{Channel, GetError};
     ///
     /// let channel: Channel<u8> = Channel::new();
     /// assert_eq!(channel.try_get(), Err(GetError::Empty));
@@ -443,9 +443,9 @@ impl<T> Channel<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::{Channel, GetError};
+    /// use greenery::queue::{Channel, GetError};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let channel: Channel<u8> = Channel::new();
     ///     let got = channel.get_timeout(Duration::from_millis(1)).await;
     ///     assert_eq!(got, Err(GetError::Empty));
@@ -466,7 +466,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// assert_eq!(Channel::<u8>::new().len(), 0);
     /// ```
@@ -480,7 +480,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// assert!(Channel::<u8>::new().is_empty());
     /// ```
@@ -494,7 +494,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// assert!(Channel::<u8>::new().is_full());
     /// ```
@@ -508,7 +508,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// assert_eq!(Channel::<u8>::new().capacity(), Some(0));
     /// ```
@@ -523,7 +523,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// assert_eq!(Channel::<u8>::new().balance(), 0);
     /// ```
@@ -538,7 +538,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{Channel, GetError};
+    /// use greenery::queue::{Channel, GetError};
     ///
     /// let channel: Channel<u8> = Channel::new();
     /// channel.shutdown();
@@ -556,7 +556,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// let channel: Channel<u8> = Channel::new();
     /// assert!(channel.shutdown_immediate().is_empty());
@@ -573,7 +573,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Channel;
+    /// use greenery::queue::Channel;
     ///
     /// let channel: Channel<u8> = Channel::new();
     /// assert!(!channel.is_shutdown());
@@ -589,10 +589,10 @@ impl<T> Channel<T> {
     ///
     /// ```
     /// use futures_lite::StreamExt;
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Channel;
+    /// use greenery::spawn;
+    /// use greenery::queue::Channel;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let channel = Channel::new();
     ///     spawn({
     ///         let channel = channel.clone();

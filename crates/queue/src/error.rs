@@ -9,9 +9,9 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{Queue, ShutDown};
+/// use greenery::queue::{Queue, ShutDown};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let queue = Queue::unbounded();
 ///     queue.shutdown();
 ///     let ShutDown(item) = queue.put("lost?").await.unwrap_err();
@@ -27,7 +27,7 @@ impl<T> ShutDown<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::ShutDown;
+    /// use greenery::queue::ShutDown;
     ///
     /// assert_eq!(ShutDown(7).into_inner(), 7);
     /// ```
@@ -56,7 +56,7 @@ impl<T> Error for ShutDown<T> {}
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{PutError, Queue};
+/// use greenery::queue::{PutError, Queue};
 ///
 /// let queue = Queue::bounded(1);
 /// queue.try_put(1).unwrap();
@@ -78,7 +78,7 @@ impl<T> PutError<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::PutError;
+    /// use greenery::queue::PutError;
     ///
     /// assert_eq!(PutError::Full('x').into_inner(), 'x');
     /// ```
@@ -93,7 +93,7 @@ impl<T> PutError<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::PutError;
+    /// use greenery::queue::PutError;
     ///
     /// assert!(PutError::Full(()).is_full());
     /// ```
@@ -106,7 +106,7 @@ impl<T> PutError<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::PutError;
+    /// use greenery::queue::PutError;
     ///
     /// assert!(PutError::ShutDown(()).is_shut_down());
     /// ```
@@ -147,9 +147,9 @@ impl<T> Error for PutError<T> {}
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{Queue, ShutDownError};
+/// use greenery::queue::{Queue, ShutDownError};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let queue = Queue::unbounded();
 ///     queue.try_put(1).unwrap();
 ///     queue.shutdown();
@@ -174,7 +174,7 @@ impl Error for ShutDownError {}
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{GetError, Queue};
+/// use greenery::queue::{GetError, Queue};
 ///
 /// let queue: Queue<u8> = Queue::unbounded();
 /// assert_eq!(queue.try_get(), Err(GetError::Empty));
@@ -212,7 +212,7 @@ impl Error for GetError {}
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::{Queue, TaskDoneError};
+/// use greenery::queue::{Queue, TaskDoneError};
 ///
 /// let queue: Queue<u8> = Queue::unbounded();
 /// assert_eq!(queue.task_done(), Err(TaskDoneError));

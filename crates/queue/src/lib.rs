@@ -5,18 +5,14 @@
 //! variants, and the rendezvous [`Channel`]. Every type is a cheap, cloneable handle, and is
 //! `Send + Sync` when its items are `Send`, so hubs on different threads can share one.
 //!
-//! **Architecture invariant:** `greenery-queue` depends only on `greenery-runtime` and
-//! `greenery-hub` among the greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::time::Duration;
-//! use greenery_hub::{joinall, spawn};
-//! use greenery_queue::Queue;
+//! use greenery::{joinall, spawn};
+//! use greenery::queue::Queue;
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let tasks = Queue::unbounded();
 //!     for task in 1..=4 {
 //!         tasks.put(task).await.unwrap();
@@ -30,7 +26,7 @@
 //!                 let mut done = Vec::new();
 //!                 while let Ok(task) = tasks.get().await {
 //!                     done.push(format!("{name} got {task}"));
-//!                     greenery_runtime::sleep(Duration::ZERO).await;
+//!                     greenery::sleep(Duration::ZERO).await;
 //!                 }
 //!                 done
 //!             })

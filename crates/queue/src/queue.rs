@@ -37,10 +37,10 @@ use crate::waiters::{Slab, Status, can_switch_to, unlink};
 /// # Examples
 ///
 /// ```
-/// use greenery_hub::spawn;
-/// use greenery_queue::Queue;
+/// use greenery::spawn;
+/// use greenery::queue::Queue;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let queue = Queue::bounded(2);
 ///     let producer = spawn({
 ///         let queue = queue.clone();
@@ -305,7 +305,7 @@ impl<T> Queue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::unbounded();
     /// for item in 0..1000 {
@@ -329,7 +329,7 @@ impl<T> Queue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::bounded(1);
     /// queue.try_put('a').unwrap();
@@ -386,17 +386,17 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe in the sense of DESIGN.md: if the future is dropped before it completed,
+    /// This method is cancel safe: if the future is dropped before it completed,
     /// the item is not in the queue (it is dropped with the future). To get the item back
     /// after a deadline, use [`put_timeout`](Self::put_timeout).
     ///
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Queue;
+    /// use greenery::spawn;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::bounded(1);
     ///     queue.put(1).await.unwrap();
     ///     let consumer = spawn({
@@ -430,7 +430,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{PutError, Queue};
+    /// use greenery::queue::{PutError, Queue};
     ///
     /// let queue = Queue::bounded(1);
     /// assert_eq!(queue.try_put(1), Ok(()));
@@ -472,9 +472,9 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::{PutError, Queue};
+    /// use greenery::queue::{PutError, Queue};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::bounded(1);
     ///     queue.put_timeout("a", Duration::from_millis(1)).await.unwrap();
     ///     let full = queue.put_timeout("b", Duration::from_millis(1)).await;
@@ -513,10 +513,10 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Queue;
+    /// use greenery::spawn;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::unbounded();
     ///     let consumer = spawn({
     ///         let queue = queue.clone();
@@ -549,7 +549,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put(1).unwrap();
@@ -593,9 +593,9 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue: Queue<u8> = Queue::unbounded();
     ///     let got = queue.get_timeout(Duration::from_millis(1)).await;
     ///     assert_eq!(got, Err(GetError::Empty));
@@ -617,7 +617,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put(()).unwrap();
@@ -633,7 +633,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue: Queue<()> = Queue::unbounded();
     /// assert!(queue.is_empty());
@@ -649,7 +649,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::bounded(1);
     /// assert!(!queue.is_full());
@@ -667,7 +667,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// assert_eq!(Queue::<u8>::bounded(3).capacity(), Some(3));
     /// assert_eq!(Queue::<u8>::unbounded().capacity(), None);
@@ -688,7 +688,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put("task").unwrap();
@@ -722,10 +722,10 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Queue;
+    /// use greenery::spawn;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::unbounded();
     ///     for job in 0..3 {
     ///         queue.try_put(job).unwrap();
@@ -765,9 +765,9 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::unbounded();
     ///     queue.try_put(1).unwrap();
     ///     assert!(queue.join_timeout(Duration::from_millis(1)).await.is_err());
@@ -783,7 +783,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put(1).unwrap();
@@ -805,7 +805,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put(1).unwrap();
@@ -829,7 +829,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
     /// let queue = Queue::unbounded();
     /// queue.try_put(1).unwrap();
@@ -859,7 +859,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
     /// let queue: Queue<()> = Queue::unbounded();
     /// queue.shutdown();
@@ -878,9 +878,9 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     ///
     /// ```
     /// use futures_lite::StreamExt;
-    /// use greenery_queue::Queue;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::unbounded();
     ///     for item in 1..=3 {
     ///         queue.put(item).await.unwrap();
@@ -1141,10 +1141,10 @@ impl<T: Clone, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_hub::spawn;
-    /// use greenery_queue::Queue;
+    /// use greenery::spawn;
+    /// use greenery::queue::Queue;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue = Queue::unbounded();
     ///     let peeker = spawn({
     ///         let queue = queue.clone();
@@ -1176,7 +1176,7 @@ impl<T: Clone, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
     /// let queue = Queue::unbounded();
     /// assert_eq!(queue.try_peek(), Err(GetError::Empty));
@@ -1212,9 +1212,9 @@ impl<T: Clone, B: Buffer<T>> Queue<T, B> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_queue::{GetError, Queue};
+    /// use greenery::queue::{GetError, Queue};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let queue: Queue<u8> = Queue::unbounded();
     ///     let peeked = queue.peek_timeout(Duration::from_millis(1)).await;
     ///     assert_eq!(peeked, Err(GetError::Empty));

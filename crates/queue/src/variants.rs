@@ -17,9 +17,9 @@ use crate::queue::Queue;
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::LifoQueue;
+/// use greenery::queue::LifoQueue;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let stack = LifoQueue::unbounded();
 ///     for item in 1..=3 {
 ///         stack.put(item).await.unwrap();
@@ -41,9 +41,9 @@ pub struct LifoQueue<T>(Queue<T, Lifo<T>>);
 /// # Examples
 ///
 /// ```
-/// use greenery_queue::PriorityQueue;
+/// use greenery::queue::PriorityQueue;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let queue = PriorityQueue::unbounded();
 ///     queue.put((2, "second")).await.unwrap();
 ///     queue.put((1, "first")).await.unwrap();
@@ -59,7 +59,7 @@ impl<T> LifoQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::LifoQueue;
+    /// use greenery::queue::LifoQueue;
     ///
     /// let stack = LifoQueue::unbounded();
     /// stack.try_put(1).unwrap();
@@ -78,7 +78,7 @@ impl<T> LifoQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::LifoQueue;
+    /// use greenery::queue::LifoQueue;
     ///
     /// let stack = LifoQueue::bounded(1);
     /// stack.try_put(1).unwrap();
@@ -100,7 +100,7 @@ impl<T: Ord> PriorityQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::PriorityQueue;
+    /// use greenery::queue::PriorityQueue;
     ///
     /// let queue = PriorityQueue::unbounded();
     /// queue.try_put(3).unwrap();
@@ -120,7 +120,7 @@ impl<T: Ord> PriorityQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_queue::PriorityQueue;
+    /// use greenery::queue::PriorityQueue;
     ///
     /// let queue: PriorityQueue<u32> = PriorityQueue::bounded(2);
     /// assert_eq!(queue.capacity(), Some(2));

@@ -1,4 +1,4 @@
-//! gevent's hand-off order (gevent-semantics.md rule S9), each checked with an ordering log
+//! gevent's hand-off order (ARCHITECTURE.md, rule S9), each checked with an ordering log
 //! against what gevent 26.9.0 logged for the same program (in the comments).
 
 use std::cell::RefCell;

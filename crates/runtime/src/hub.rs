@@ -305,7 +305,7 @@ impl Hub {
 ///
 /// let ran = Rc::new(Cell::new(false));
 /// let flag = ran.clone();
-/// greenery_runtime::run_until_idle(async move {
+/// greenery::run_until_idle(async move {
 ///     greenery_runtime::run_callback(Box::new(move || flag.set(true)));
 /// });
 /// assert!(ran.get());
@@ -398,7 +398,7 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
 /// use std::rc::Rc;
 /// use greenery_runtime::{GreenletInfo, current_info, spawn_tracked};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let info = Rc::new(GreenletInfo::new());
 ///     let id = info.id();
 ///     let task = spawn_tracked(info, async move { current_info().id() });
@@ -477,7 +477,7 @@ pub(crate) fn hub_running() -> bool {
 /// use std::rc::Rc;
 /// use greenery_runtime::{GreenletInfo, greenlet_count, spawn_tracked};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let before = greenlet_count();
 ///     let task = spawn_tracked(Rc::new(GreenletInfo::new()), async {});
 ///     assert_eq!(greenlet_count(), before + 1);
@@ -495,9 +495,9 @@ pub fn greenlet_count() -> usize {
 /// # Examples
 ///
 /// ```
-/// greenery_runtime::set_report_panics(false);
-/// assert!(!greenery_runtime::report_panics());
-/// greenery_runtime::set_report_panics(true);
+/// greenery::set_report_panics(false);
+/// assert!(!greenery::report_panics());
+/// greenery::set_report_panics(true);
 /// ```
 pub fn set_report_panics(on: bool) {
     HUB.with(|hub| hub.report_panics.set(on));
@@ -508,7 +508,7 @@ pub fn set_report_panics(on: bool) {
 /// # Examples
 ///
 /// ```
-/// assert!(greenery_runtime::report_panics());
+/// assert!(greenery::report_panics());
 /// ```
 pub fn report_panics() -> bool {
     HUB.try_with(|hub| hub.report_panics.get()).unwrap_or(true)
@@ -528,7 +528,7 @@ pub fn report_panics() -> bool {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(greenery_runtime::run(async { 1 + 2 }), 3);
+/// assert_eq!(greenery::run(async { 1 + 2 }), 3);
 /// ```
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
@@ -560,7 +560,7 @@ pub fn run<F: Future>(future: F) -> F::Output {
 ///
 /// let done = Rc::new(Cell::new(false));
 /// let flag = done.clone();
-/// greenery_runtime::run_until_idle(async move {
+/// greenery::run_until_idle(async move {
 ///     spawn_tracked(Rc::new(GreenletInfo::new()), async move { flag.set(true) }).detach();
 /// });
 /// assert!(done.get());

@@ -14,7 +14,7 @@ use std::rc::Rc;
 ///
 /// ```
 /// let main = greenery_runtime::current_info().id();
-/// greenery_runtime::run(async move {
+/// greenery::run(async move {
 ///     assert_eq!(greenery_runtime::current_info().id(), main);
 /// });
 /// ```

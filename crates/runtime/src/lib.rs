@@ -7,16 +7,13 @@
 //! through the `greenery` facade (`greenery::run`, `greenery::sleep`, `greenery::timeout`); the
 //! `Greenlet` handle itself lives in `greenery-hub`.
 //!
-//! **Architecture invariant:** `greenery-runtime` depends on no other greenery crate. The crate
-//! graph is `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::time::Duration;
 //!
-//! let answer = greenery_runtime::run(async {
-//!     greenery_runtime::sleep(Duration::from_millis(1)).await;
+//! let answer = greenery::run(async {
+//!     greenery::sleep(Duration::from_millis(1)).await;
 //!     42
 //! });
 //! assert_eq!(answer, 42);
@@ -24,26 +21,18 @@
 //!
 //! # Scheduling
 //!
-//! The hub reproduces gevent's scheduling order (`gevent-semantics.md`, section 3):
+//! The hub runs greenlets in gevent's order:
 //!
 //! - A spawned greenlet never runs before its spawner awaits something that is not ready, and
 //!   greenlets first run in spawn order: the run queue is one FIFO.
 //! - `sleep(Duration::ZERO)` puts the caller at the back of that FIFO.
-//! - [`run_callback`] queues a hub callback at the back of that FIFO (gevent's
-//!   `loop.run_callback`), and [`switch_then`], called from a callback, runs a woken greenlet
-//!   before everything already queued and then continues the callback, as gevent's hub
-//!   switches to a greenlet from inside a callback (the queue's unlock step, the notification
-//!   of links).
 //! - Timers and I/O are polled when the run queue is empty, and at least every 5 ms while it is
 //!   not (gevent's switch interval), so a busy hub cannot starve a timer.
 //!
 //! # Implementation
 //!
-//! The hub is a thread-local (`gevent.get_hub()` in gevent's terms). It keeps its own run
-//! queue of tasks and plain callbacks rather than using smol's `LocalExecutor`, whose queue
-//! only appends tasks: gevent's order needs [`switch_then`], and a callback that is a boxed
-//! closure costs far less than a task. Tasks woken from other threads join the back of the
-//! queue. [`run`] drives it with
+//! The hub is a thread-local (`gevent.get_hub()` in gevent's terms): each thread that calls
+//! [`run`] has its own, and greenlets never move between threads. [`run`] drives it with
 //! [`async_io::block_on`], so timers and I/O use async-io's reactor. The future given to [`run`]
 //! is the *main greenlet*: it is not spawned, but it is scheduled through the same FIFO as every
 //! spawned greenlet, so it keeps its place in the order.
@@ -56,13 +45,17 @@ mod ident;
 mod time;
 mod waitlist;
 
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use async_task::Task;
-pub use hub::{
-    Callback, greenlet_count, report_panics, run, run_callback, run_until_idle, set_report_panics,
-    spawn_tracked, switch_then,
-};
-pub use ident::{GreenletId, GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};
+pub use hub::{greenlet_count, report_panics, run, run_until_idle, set_report_panics};
+pub use ident::GreenletId;
+// The building blocks of greenery's own crates (greenlet identity, hub callbacks, tracked
+// tasks): public so that those crates can use them, hidden because they are not a user API.
+// Their behaviour is tested in `tests/internals.rs`.
+#[doc(hidden)]
+pub use hub::{Callback, run_callback, spawn_tracked, switch_then};
+#[doc(hidden)]
+pub use ident::{GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.

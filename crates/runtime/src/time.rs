@@ -24,9 +24,9 @@ use async_io::Timer;
 /// ```
 /// use std::time::{Duration, Instant};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let start = Instant::now();
-///     greenery_runtime::sleep(Duration::from_millis(5)).await;
+///     greenery::sleep(Duration::from_millis(5)).await;
 ///     assert!(start.elapsed() >= Duration::from_millis(5));
 /// });
 /// ```
@@ -81,9 +81,9 @@ impl Future for Sleep {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_runtime::{Timeout, sleep, timeout};
+/// use greenery::{Timeout, sleep, timeout};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let slow = timeout(Duration::from_millis(1), sleep(Duration::from_secs(10)));
 ///     assert_eq!(slow.await, Err(Timeout));
 /// });
@@ -119,9 +119,9 @@ impl Error for Timeout {}
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_runtime::{sleep, timeout};
+/// use greenery::{sleep, timeout};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let outer = timeout(Duration::from_secs(10), async {
 ///         // The inner deadline fires first; the outer one keeps running.
 ///         let inner = timeout(Duration::from_millis(1), sleep(Duration::from_secs(10))).await;

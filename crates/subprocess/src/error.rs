@@ -22,9 +22,9 @@ impl fmt::Debug for Len {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, RunError, check_output};
+/// use greenery::subprocess::{Popen, RunError, check_output};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let err = check_output(&Popen::shell("echo partial; exit 3"), None, None).await.unwrap_err();
 ///     let RunError::CalledProcess(err) = err else { panic!("{err}") };
 ///     assert_eq!(err.returncode, 3);
@@ -97,9 +97,9 @@ impl Error for CalledProcessError {}
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_subprocess::{Popen, RunError, check_output};
+/// use greenery::subprocess::{Popen, RunError, check_output};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let slow = Popen::shell("echo started; exec sleep 10");
 ///     let err = check_output(&slow, None, Some(Duration::from_millis(300))).await.unwrap_err();
 ///     let RunError::Timeout(err) = err else { panic!("{err}") };
@@ -169,9 +169,9 @@ impl Error for TimeoutExpired {}
 ///
 /// ```
 /// use std::io;
-/// use greenery_subprocess::{Popen, RunError, call};
+/// use greenery::subprocess::{Popen, RunError, call};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     match call(&Popen::new(["no-such-program-here"]), None).await {
 ///         Err(RunError::Io(err)) => assert_eq!(err.kind(), io::ErrorKind::NotFound),
 ///         other => panic!("{other:?}"),

@@ -5,10 +5,6 @@
 //! run meanwhile. [`Popen`] is a running child (spawned from a [`PopenBuilder`]); the module
 //! functions [`run`], [`call`], [`check_call`] and [`check_output`] run one to completion.
 //!
-//! **Architecture invariant:** `greenery-subprocess` depends only on `greenery-hub` and
-//! `greenery-runtime` among the greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! A greenlet keeps printing while the main greenlet waits for a child (gevent's
@@ -18,16 +14,16 @@
 //! use std::cell::Cell;
 //! use std::rc::Rc;
 //! use std::time::Duration;
-//! use greenery_subprocess::{Popen, Redirect};
+//! use greenery::subprocess::{Popen, Redirect};
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let ticks = Rc::new(Cell::new(0));
-//!     let cron = greenery_hub::spawn({
+//!     let cron = greenery::spawn({
 //!         let ticks = ticks.clone();
 //!         async move {
 //!             loop {
 //!                 ticks.set(ticks.get() + 1);
-//!                 greenery_runtime::sleep(Duration::from_millis(20)).await;
+//!                 greenery::sleep(Duration::from_millis(20)).await;
 //!             }
 //!         }
 //!     });
@@ -88,7 +84,7 @@ pub mod futures {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::signal;
+/// use greenery::subprocess::signal;
 ///
 /// assert_eq!(signal::SIGKILL, 9);
 /// assert_eq!(signal::SIGTERM, 15);

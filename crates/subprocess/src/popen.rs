@@ -26,9 +26,9 @@ const READ_CHUNK: usize = 64 * 1024;
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, Redirect};
+/// use greenery::subprocess::{Popen, Redirect};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let child = Popen::new(["echo", "hi"]).stdout(Redirect::Pipe).spawn().unwrap();
 ///     let (out, _) = child.communicate(None).await.unwrap();
 ///     assert_eq!(out, b"hi\n");
@@ -69,9 +69,9 @@ impl Redirect {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, Redirect};
+/// use greenery::subprocess::{Popen, Redirect};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let mut builder = Popen::shell("echo \"$GREETING from $(pwd)\"");
 ///     builder.stdout(Redirect::Pipe).cwd("/").env("GREETING", "hello");
 ///     let (out, _) = builder.spawn().unwrap().communicate(None).await.unwrap();
@@ -113,7 +113,7 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
     /// assert_eq!(Popen::new(["ls", "-l"]).args(), ["ls", "-l"]);
     /// assert_eq!(Popen::shell("ls | wc -l").args(), ["ls | wc -l"]);
@@ -131,9 +131,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let cat = Popen::new(["cat"])
     ///         .stdin(Redirect::Pipe)
     ///         .stdout(Redirect::Pipe)
@@ -153,9 +153,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["echo", "hi"]).stdout(Redirect::Null).spawn().unwrap();
     ///     assert_eq!(child.communicate(None).await.unwrap(), (vec![], vec![]));
     /// });
@@ -170,9 +170,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo oops >&2").stderr(Redirect::Pipe).spawn().unwrap();
     ///     let (_, err) = child.communicate(None).await.unwrap();
     ///     assert_eq!(err, b"oops\n");
@@ -188,9 +188,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let pwd = Popen::new(["pwd"]).cwd("/").stdout(Redirect::Pipe).spawn().unwrap();
     ///     assert_eq!(pwd.communicate(None).await.unwrap().0, b"/\n");
     /// });
@@ -207,9 +207,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo $NAME").env("NAME", "ada").stdout(Redirect::Pipe).spawn().unwrap();
     ///     assert_eq!(child.communicate(None).await.unwrap().0, b"ada\n");
     /// });
@@ -227,9 +227,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo $A$B")
     ///         .envs([("A", "1"), ("B", "2")])
     ///         .stdout(Redirect::Pipe)
@@ -255,9 +255,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo \"[$HOME]\"")
     ///         .env_remove("HOME")
     ///         .stdout(Redirect::Pipe)
@@ -277,9 +277,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let env = Popen::new(["/usr/bin/env"])
     ///         .env_clear()
     ///         .env("ONLY", "me")
@@ -304,9 +304,9 @@ impl PopenBuilder {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sleeper = Popen::new(["sleep", "10"]).kill_on_drop(true).spawn().unwrap();
     ///     drop(sleeper); // killed, then reaped in the background
     /// });
@@ -331,9 +331,9 @@ impl PopenBuilder {
     ///
     /// ```
     /// use std::io;
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let err = Popen::new(["no-such-program-here"]).spawn().unwrap_err();
     ///     assert_eq!(err.kind(), io::ErrorKind::NotFound);
     ///     assert!(err.to_string().contains("no-such-program-here"));
@@ -460,9 +460,9 @@ impl std::error::Error for SpawnError {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, Redirect};
+/// use greenery::subprocess::{Popen, Redirect};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let child = Popen::shell("echo out; echo err >&2; exit 3")
 ///         .stdout(Redirect::Pipe)
 ///         .stderr(Redirect::Pipe)
@@ -645,9 +645,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     // No shell: the semicolon is an ordinary character.
     ///     let echo = Popen::new(["echo", "a; echo b"]).stdout(Redirect::Pipe).spawn().unwrap();
     ///     assert_eq!(echo.communicate(None).await.unwrap().0, b"a; echo b\n");
@@ -676,9 +676,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sh = Popen::shell("echo a; echo b").stdout(Redirect::Pipe).spawn().unwrap();
     ///     assert_eq!(sh.communicate(None).await.unwrap().0, b"a\nb\n");
     /// });
@@ -692,9 +692,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["true"]).spawn().unwrap();
     ///     assert!(child.pid() > 0);
     ///     child.wait().await.unwrap();
@@ -709,9 +709,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["true"]).spawn().unwrap();
     ///     assert_eq!(child.args(), ["true"]);
     ///     child.wait().await.unwrap();
@@ -731,9 +731,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
     ///     assert_eq!(child.returncode(), None);
     ///     child.kill().unwrap();
@@ -752,12 +752,12 @@ impl Popen {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["true"]).spawn().unwrap();
     ///     while child.poll().is_none() {
-    ///         greenery_runtime::sleep(Duration::from_millis(1)).await;
+    ///         greenery::sleep(Duration::from_millis(1)).await;
     ///     }
     ///     assert_eq!(child.poll(), Some(0));
     /// });
@@ -793,9 +793,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("exit 7").spawn().unwrap();
     ///     assert_eq!(child.wait().await.unwrap(), 7);
     /// });
@@ -823,9 +823,9 @@ impl Popen {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
     ///     assert!(child.wait_timeout(Duration::from_millis(10)).await.is_err());
     ///     child.kill().unwrap();
@@ -889,9 +889,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
     ///     child.kill().unwrap();
     ///     assert_eq!(child.wait().await.unwrap(), -9);
@@ -917,9 +917,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::Popen;
+    /// use greenery::subprocess::Popen;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
     ///     child.terminate().unwrap();
     ///     assert_eq!(child.wait().await.unwrap(), -15);
@@ -943,9 +943,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, signal};
+    /// use greenery::subprocess::{Popen, signal};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
     ///     child.send_signal(signal::SIGINT).unwrap();
     ///     assert_eq!(child.wait().await.unwrap(), -signal::SIGINT);
@@ -979,9 +979,9 @@ impl Popen {
     ///
     /// ```
     /// use futures_lite::AsyncWriteExt;
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let cat = Popen::new(["cat"]).stdin(Redirect::Pipe).stdout(Redirect::Pipe).spawn().unwrap();
     ///     let mut stdin = cat.take_stdin().unwrap();
     ///     stdin.write_all(b"typed").await.unwrap();
@@ -1001,9 +1001,9 @@ impl Popen {
     ///
     /// ```
     /// use futures_lite::{AsyncBufReadExt, StreamExt, io::BufReader};
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo one; echo two").stdout(Redirect::Pipe).spawn().unwrap();
     ///     let lines: Vec<String> = BufReader::new(child.take_stdout().unwrap())
     ///         .lines()
@@ -1024,9 +1024,9 @@ impl Popen {
     ///
     /// ```
     /// use futures_lite::AsyncReadExt;
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo oops >&2").stderr(Redirect::Pipe).spawn().unwrap();
     ///     let mut err = String::new();
     ///     child.take_stderr().unwrap().read_to_string(&mut err).await.unwrap();
@@ -1067,9 +1067,9 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("tr a-z A-Z; echo done >&2")
     ///         .stdin(Redirect::Pipe)
     ///         .stdout(Redirect::Pipe)
@@ -1109,9 +1109,9 @@ impl Popen {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_subprocess::{Popen, Redirect};
+    /// use greenery::subprocess::{Popen, Redirect};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let child = Popen::shell("echo early; exec sleep 10").stdout(Redirect::Pipe).spawn().unwrap();
     ///     let first = child.communicate_timeout(None, Duration::from_millis(200)).await;
     ///     assert!(first.is_err());

@@ -15,9 +15,9 @@ use crate::popen::{Popen, PopenBuilder, Redirect};
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery_subprocess::{Popen, RunOptions, run};
+/// use greenery::subprocess::{Popen, RunOptions, run};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let options = RunOptions::new()
 ///         .input(b"3\n1\n2\n")
 ///         .capture_output(true)
@@ -52,9 +52,9 @@ impl RunOptions {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let done = run(&Popen::shell("exit 2"), RunOptions::new()).await.unwrap();
     ///     assert_eq!(done.returncode, 2);
     /// });
@@ -68,9 +68,9 @@ impl RunOptions {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let options = RunOptions::new().input(b"a b c").capture_output(true);
     ///     let done = run(&Popen::new(["wc", "-w"]), options).await.unwrap();
     ///     assert_eq!(done.stdout.trim_ascii(), b"3");
@@ -87,9 +87,9 @@ impl RunOptions {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let options = RunOptions::new().capture_output(true);
     ///     let done = run(&Popen::shell("echo out; echo err >&2"), options).await.unwrap();
     ///     assert_eq!((done.stdout, done.stderr), (b"out\n".to_vec(), b"err\n".to_vec()));
@@ -107,9 +107,9 @@ impl RunOptions {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_subprocess::{Popen, RunError, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunError, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let options = RunOptions::new().timeout(Duration::from_millis(50));
     ///     let err = run(&Popen::new(["sleep", "10"]), options).await.unwrap_err();
     ///     assert!(matches!(err, RunError::Timeout(_)));
@@ -126,9 +126,9 @@ impl RunOptions {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, RunError, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunError, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let err = run(&Popen::new(["false"]), RunOptions::new().check(true)).await.unwrap_err();
     ///     assert!(matches!(err, RunError::CalledProcess(e) if e.returncode == 1));
     /// });
@@ -144,9 +144,9 @@ impl RunOptions {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, RunOptions, run};
+/// use greenery::subprocess::{Popen, RunOptions, run};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let done = run(&Popen::new(["echo", "hi"]), RunOptions::new().capture_output(true))
 ///         .await
 ///         .unwrap();
@@ -190,9 +190,9 @@ impl CompletedProcess {
     /// # Examples
     ///
     /// ```
-    /// use greenery_subprocess::{Popen, RunOptions, run};
+    /// use greenery::subprocess::{Popen, RunOptions, run};
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let done = run(&Popen::new(["false"]), RunOptions::new()).await.unwrap();
     ///     assert_eq!(done.check_returncode().unwrap_err().returncode, 1);
     /// });
@@ -233,9 +233,9 @@ impl CompletedProcess {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, RunOptions, run};
+/// use greenery::subprocess::{Popen, RunOptions, run};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let done = run(&Popen::shell("echo hello"), RunOptions::new().capture_output(true))
 ///         .await
 ///         .unwrap();
@@ -313,9 +313,9 @@ async fn kill_and_reap(child: &Popen) -> Result<(), RunError> {
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, call};
+/// use greenery::subprocess::{Popen, call};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     assert_eq!(call(&Popen::shell("exit 4"), None).await.unwrap(), 4);
 /// });
 /// ```
@@ -348,9 +348,9 @@ pub async fn call(cmd: &PopenBuilder, timeout: Option<Duration>) -> Result<i32, 
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, check_call};
+/// use greenery::subprocess::{Popen, check_call};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     check_call(&Popen::new(["true"]), None).await.unwrap();
 ///     let err = check_call(&Popen::new(["false"]), None).await.unwrap_err();
 ///     assert_eq!(err.to_string(), r#"command ["false"] returned non-zero exit status 1"#);
@@ -382,9 +382,9 @@ pub async fn check_call(cmd: &PopenBuilder, timeout: Option<Duration>) -> Result
 /// # Examples
 ///
 /// ```
-/// use greenery_subprocess::{Popen, check_output};
+/// use greenery::subprocess::{Popen, check_output};
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let out = check_output(&Popen::new(["tr", "a-z", "A-Z"]), Some(b"quiet"), None).await;
 ///     assert_eq!(out.unwrap(), b"QUIET");
 /// });

@@ -14,9 +14,9 @@ use greenery_runtime::Timeout;
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::DummySemaphore;
+/// use greenery::sync::DummySemaphore;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let sem = DummySemaphore::new();
 ///     let a = sem.acquire().await;
 ///     let b = sem.acquire().await;
@@ -33,7 +33,7 @@ pub struct DummySemaphore {
 /// # Examples
 ///
 /// ```
-/// let guard = greenery_sync::DummySemaphore::new().try_acquire().unwrap();
+/// let guard = greenery::sync::DummySemaphore::new().try_acquire().unwrap();
 /// guard.forget();
 /// ```
 #[derive(Debug)]
@@ -48,7 +48,7 @@ impl DummyGuard {
     /// # Examples
     ///
     /// ```
-    /// greenery_sync::DummySemaphore::new().try_acquire().unwrap().forget();
+    /// greenery::sync::DummySemaphore::new().try_acquire().unwrap().forget();
     /// ```
     pub fn forget(self) {}
 }
@@ -59,7 +59,7 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::DummySemaphore::new();
+    /// let sem = greenery::sync::DummySemaphore::new();
     /// assert_eq!(sem.available(), usize::MAX);
     /// ```
     pub const fn new() -> DummySemaphore {
@@ -75,8 +75,8 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     let guard = greenery_sync::DummySemaphore::new().acquire().await;
+    /// greenery::run(async {
+    ///     let guard = greenery::sync::DummySemaphore::new().acquire().await;
     /// });
     /// ```
     pub async fn acquire(&self) -> DummyGuard {
@@ -88,7 +88,7 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert!(greenery_sync::DummySemaphore::new().try_acquire().is_some());
+    /// assert!(greenery::sync::DummySemaphore::new().try_acquire().is_some());
     /// ```
     #[doc(alias = "acquire(blocking=False)")]
     pub fn try_acquire(&self) -> Option<DummyGuard> {
@@ -110,8 +110,8 @@ impl DummySemaphore {
     /// ```
     /// use std::time::Duration;
     ///
-    /// greenery_runtime::run(async {
-    ///     let sem = greenery_sync::DummySemaphore::new();
+    /// greenery::run(async {
+    ///     let sem = greenery::sync::DummySemaphore::new();
     ///     assert!(sem.acquire_timeout(Duration::ZERO).await.is_ok());
     /// });
     /// ```
@@ -125,7 +125,7 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// greenery_sync::DummySemaphore::new().release();
+    /// greenery::sync::DummySemaphore::new().release();
     /// ```
     pub fn release(&self) {}
 
@@ -134,7 +134,7 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(greenery_sync::DummySemaphore::new().available(), usize::MAX);
+    /// assert_eq!(greenery::sync::DummySemaphore::new().available(), usize::MAX);
     /// ```
     #[doc(alias = "counter")]
     pub fn available(&self) -> usize {
@@ -146,7 +146,7 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert!(!greenery_sync::DummySemaphore::new().locked());
+    /// assert!(!greenery::sync::DummySemaphore::new().locked());
     /// ```
     pub fn locked(&self) -> bool {
         false
@@ -161,8 +161,8 @@ impl DummySemaphore {
     /// # Examples
     ///
     /// ```
-    /// greenery_runtime::run(async {
-    ///     assert_eq!(greenery_sync::DummySemaphore::new().wait().await, usize::MAX);
+    /// greenery::run(async {
+    ///     assert_eq!(greenery::sync::DummySemaphore::new().wait().await, usize::MAX);
     /// });
     /// ```
     pub async fn wait(&self) -> usize {

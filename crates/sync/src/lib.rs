@@ -9,32 +9,28 @@
 //! than writing another: [`Mutex`] and [`RwLock`] (locks that own the data they protect),
 //! [`Barrier`] and [`OnceCell`].
 //!
-//! **Architecture invariant:** `greenery-sync` depends only on `greenery-runtime` and
-//! `greenery-hub` among the greenery crates. The crate graph is
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`.
-//!
 //! # Examples
 //!
 //! ```
 //! use std::cell::RefCell;
 //! use std::rc::Rc;
-//! use greenery_sync::BoundedSemaphore;
+//! use greenery::sync::BoundedSemaphore;
 //!
-//! greenery_runtime::run(async {
+//! greenery::run(async {
 //!     let sem = BoundedSemaphore::new(1);
 //!     let log = Rc::new(RefCell::new(Vec::new()));
 //!     let workers: Vec<_> = (0..3)
 //!         .map(|i| {
 //!             let (sem, log) = (sem.clone(), log.clone());
-//!             greenery_hub::spawn(async move {
+//!             greenery::spawn(async move {
 //!                 let _permit = sem.acquire().await;
 //!                 log.borrow_mut().push(format!("{i} in"));
-//!                 greenery_runtime::sleep(std::time::Duration::ZERO).await;
+//!                 greenery::sleep(std::time::Duration::ZERO).await;
 //!                 log.borrow_mut().push(format!("{i} out"));
 //!             })
 //!         })
 //!         .collect();
-//!     greenery_hub::joinall(workers).await.unwrap();
+//!     greenery::joinall(workers).await.unwrap();
 //!     assert_eq!(*log.borrow(), ["0 in", "0 out", "1 in", "1 out", "2 in", "2 out"]);
 //! });
 //! ```

@@ -21,9 +21,9 @@ use crate::permits::{Core, SemaphoreGuard};
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::Lock;
+/// use greenery::sync::Lock;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let lock = Lock::new();
 ///     let guard = lock.acquire().await;
 ///     assert!(lock.try_acquire().is_none());
@@ -42,7 +42,7 @@ impl Lock {
     /// # Examples
     ///
     /// ```
-    /// assert!(!greenery_sync::Lock::new().locked());
+    /// assert!(!greenery::sync::Lock::new().locked());
     /// ```
     pub fn new() -> Lock {
         Lock {
@@ -61,9 +61,9 @@ impl Lock {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::Lock;
+    /// use greenery::sync::Lock;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let lock = Lock::new();
     ///     let _guard = lock.acquire().await;
     ///     assert!(lock.locked());
@@ -83,7 +83,7 @@ impl Lock {
     /// # Examples
     ///
     /// ```
-    /// let lock = greenery_sync::Lock::new();
+    /// let lock = greenery::sync::Lock::new();
     /// let guard = lock.try_acquire().unwrap();
     /// assert!(lock.try_acquire().is_none());
     /// ```
@@ -108,9 +108,9 @@ impl Lock {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_sync::Lock;
+    /// use greenery::sync::Lock;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let lock = Lock::new();
     ///     let held = lock.acquire().await;
     ///     assert!(lock.acquire_timeout(Duration::from_millis(1)).await.is_err());
@@ -125,7 +125,7 @@ impl Lock {
     /// # Examples
     ///
     /// ```
-    /// let lock = greenery_sync::Lock::new();
+    /// let lock = greenery::sync::Lock::new();
     /// let guard = lock.try_acquire();
     /// assert!(lock.locked());
     /// ```
@@ -151,9 +151,9 @@ impl fmt::Debug for Lock {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::Lock;
+/// use greenery::sync::Lock;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let lock = Lock::new();
 ///     let guard = lock.acquire().await;
 ///     drop(guard);
@@ -192,9 +192,9 @@ fn me() -> Holder {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::RLock;
+/// use greenery::sync::RLock;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let lock = RLock::new();
 ///     let outer = lock.acquire().await;
 ///     let inner = lock.acquire().await; // the same greenlet: no wait
@@ -226,7 +226,7 @@ impl RLock {
     /// # Examples
     ///
     /// ```
-    /// assert!(!greenery_sync::RLock::new().locked());
+    /// assert!(!greenery::sync::RLock::new().locked());
     /// ```
     pub fn new() -> RLock {
         RLock {
@@ -282,9 +282,9 @@ impl RLock {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::RLock;
+    /// use greenery::sync::RLock;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let lock = RLock::new();
     ///     let _a = lock.acquire().await;
     ///     let _b = lock.acquire().await;
@@ -306,7 +306,7 @@ impl RLock {
     /// # Examples
     ///
     /// ```
-    /// let lock = greenery_sync::RLock::new();
+    /// let lock = greenery::sync::RLock::new();
     /// let a = lock.try_acquire().unwrap();
     /// let b = lock.try_acquire().unwrap(); // reentrant
     /// ```
@@ -334,9 +334,9 @@ impl RLock {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_sync::RLock;
+    /// use greenery::sync::RLock;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let lock = RLock::new();
     ///     let guard = lock.acquire_timeout(Duration::from_millis(1)).await;
     ///     assert!(guard.is_ok());
@@ -351,7 +351,7 @@ impl RLock {
     /// # Examples
     ///
     /// ```
-    /// let lock = greenery_sync::RLock::new();
+    /// let lock = greenery::sync::RLock::new();
     /// let guard = lock.try_acquire();
     /// assert!(lock.locked());
     /// ```
@@ -364,7 +364,7 @@ impl RLock {
     /// # Examples
     ///
     /// ```
-    /// let lock = greenery_sync::RLock::new();
+    /// let lock = greenery::sync::RLock::new();
     /// assert!(!lock.is_owned());
     /// let guard = lock.try_acquire();
     /// assert!(lock.is_owned());
@@ -399,9 +399,9 @@ impl fmt::Debug for RLock {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::RLock;
+/// use greenery::sync::RLock;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let lock = RLock::new();
 ///     let guard = lock.acquire().await;
 ///     drop(guard);

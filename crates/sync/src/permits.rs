@@ -1,10 +1,10 @@
 //! The counting semaphore under `Semaphore`, `BoundedSemaphore`, `Lock` and `RLock`: gevent's
-//! `Semaphore`, an `AbstractLinkable` with `_notify_all = False` (gevent-semantics.md rule S6).
+//! `Semaphore`, an `AbstractLinkable` with `_notify_all = False` (ARCHITECTURE.md, rule S6).
 //!
 //! A release never hands a permit over, and never wakes anyone itself. If greenlets wait and
 //! no *notifier* is on its way, it queues one hub callback (at the tail of the hub's FIFO run
-//! queue); until it runs, anyone who acquires without blocking takes the permit (DESIGN rule
-//! 4). When the notifier runs, it switches to the first waiter
+//! queue); until it runs, anyone who acquires without blocking takes the permit (ARCHITECTURE.md,
+//! rule S6). When the notifier runs, it switches to the first waiter
 //! ([`greenery_runtime::switch_then`]), which takes a permit and runs until it blocks; then, while a permit is still free, to the
 //! next one, and so on up to the last waiter present when the pass started. A waiter the pass
 //! does not reach keeps its place. When the pass ends, a new notifier is queued if a permit is
@@ -224,7 +224,7 @@ fn end_notify(shared: &Arc<Mutex<State>>) {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::BoundedSemaphore;
+/// use greenery::sync::BoundedSemaphore;
 ///
 /// let sem = BoundedSemaphore::new(1);
 /// let err = sem.release().unwrap_err();
@@ -329,9 +329,9 @@ impl Core {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::Semaphore;
+/// use greenery::sync::Semaphore;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let sem = Semaphore::new(1);
 ///     {
 ///         let _guard = sem.acquire().await;
@@ -352,9 +352,9 @@ impl SemaphoreGuard<'_> {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::Semaphore;
+    /// use greenery::sync::Semaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = Semaphore::new(1);
     ///     sem.acquire().await.forget();
     ///     assert!(sem.locked());

@@ -27,24 +27,24 @@ use crate::permits::{Acquire, Core, OverRelease, SemaphoreGuard, Wait};
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;
-/// use greenery_sync::Semaphore;
+/// use greenery::sync::Semaphore;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let sem = Semaphore::new(2);
 ///     let running = Rc::new(Cell::new(0));
 ///     let workers: Vec<_> = (0..5)
 ///         .map(|_| {
 ///             let (sem, running) = (sem.clone(), running.clone());
-///             greenery_hub::spawn(async move {
+///             greenery::spawn(async move {
 ///                 let _permit = sem.acquire().await;
 ///                 running.set(running.get() + 1);
 ///                 assert!(running.get() <= 2);
-///                 greenery_runtime::sleep(std::time::Duration::ZERO).await;
+///                 greenery::sleep(std::time::Duration::ZERO).await;
 ///                 running.set(running.get() - 1);
 ///             })
 ///         })
 ///         .collect();
-///     greenery_hub::joinall(workers).await.unwrap();
+///     greenery::joinall(workers).await.unwrap();
 /// });
 /// ```
 #[derive(Clone)]
@@ -58,7 +58,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::Semaphore::new(3);
+    /// let sem = greenery::sync::Semaphore::new(3);
     /// assert_eq!(sem.available(), 3);
     /// ```
     pub fn new(permits: usize) -> Semaphore {
@@ -80,9 +80,9 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::Semaphore;
+    /// use greenery::sync::Semaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = Semaphore::new(1);
     ///     let guard = sem.acquire().await;
     ///     assert_eq!(sem.available(), 0);
@@ -99,7 +99,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::Semaphore::new(1);
+    /// let sem = greenery::sync::Semaphore::new(1);
     /// let guard = sem.try_acquire().unwrap();
     /// assert!(sem.try_acquire().is_none());
     /// ```
@@ -122,9 +122,9 @@ impl Semaphore {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_sync::Semaphore;
+    /// use greenery::sync::Semaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = Semaphore::new(0);
     ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
     /// });
@@ -141,7 +141,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::Semaphore::new(0);
+    /// let sem = greenery::sync::Semaphore::new(0);
     /// sem.release();
     /// assert_eq!(sem.available(), 1);
     /// ```
@@ -155,7 +155,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::Semaphore::new(2);
+    /// let sem = greenery::sync::Semaphore::new(2);
     /// let guard = sem.try_acquire();
     /// assert_eq!(sem.available(), 1);
     /// ```
@@ -169,7 +169,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::Semaphore::new(1);
+    /// let sem = greenery::sync::Semaphore::new(1);
     /// let guard = sem.try_acquire();
     /// assert!(sem.locked());
     /// ```
@@ -191,9 +191,9 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::Semaphore;
+    /// use greenery::sync::Semaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = Semaphore::new(1);
     ///     assert_eq!(sem.wait().await, 1);
     /// });
@@ -228,9 +228,9 @@ impl Waitable for Semaphore {
 /// # Examples
 ///
 /// ```
-/// use greenery_sync::BoundedSemaphore;
+/// use greenery::sync::BoundedSemaphore;
 ///
-/// greenery_runtime::run(async {
+/// greenery::run(async {
 ///     let sem = BoundedSemaphore::new(2);
 ///     let guard = sem.acquire().await;
 ///     assert!(sem.release().is_err()); // the guard will give it back
@@ -249,7 +249,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::BoundedSemaphore::new(3);
+    /// let sem = greenery::sync::BoundedSemaphore::new(3);
     /// assert_eq!(sem.available(), 3);
     /// ```
     pub fn new(permits: usize) -> BoundedSemaphore {
@@ -269,9 +269,9 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::BoundedSemaphore;
+    /// use greenery::sync::BoundedSemaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = BoundedSemaphore::new(1);
     ///     let guard = sem.acquire().await;
     ///     assert!(sem.locked());
@@ -286,7 +286,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::BoundedSemaphore::new(1);
+    /// let sem = greenery::sync::BoundedSemaphore::new(1);
     /// let guard = sem.try_acquire().unwrap();
     /// assert!(sem.try_acquire().is_none());
     /// ```
@@ -309,9 +309,9 @@ impl BoundedSemaphore {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use greenery_sync::BoundedSemaphore;
+    /// use greenery::sync::BoundedSemaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = BoundedSemaphore::new(1);
     ///     let held = sem.acquire().await;
     ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
@@ -332,9 +332,9 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::BoundedSemaphore;
+    /// use greenery::sync::BoundedSemaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = BoundedSemaphore::new(1);
     ///     sem.acquire().await.forget();
     ///     assert!(sem.release().is_ok());
@@ -350,7 +350,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::BoundedSemaphore::new(2);
+    /// let sem = greenery::sync::BoundedSemaphore::new(2);
     /// assert_eq!(sem.available(), 2);
     /// ```
     #[doc(alias = "counter")]
@@ -363,7 +363,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = greenery_sync::BoundedSemaphore::new(1);
+    /// let sem = greenery::sync::BoundedSemaphore::new(1);
     /// assert!(!sem.locked());
     /// ```
     pub fn locked(&self) -> bool {
@@ -379,9 +379,9 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// use greenery_sync::BoundedSemaphore;
+    /// use greenery::sync::BoundedSemaphore;
     ///
-    /// greenery_runtime::run(async {
+    /// greenery::run(async {
     ///     let sem = BoundedSemaphore::new(1);
     ///     assert_eq!(sem.wait().await, 1);
     /// });

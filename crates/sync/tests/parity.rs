@@ -1,5 +1,5 @@
 //! Programs whose output gevent 26.9.0 printed, ported line by line: the order of the lines
-//! is the scheduling contract (DESIGN rule 4, gevent-semantics.md rule S6).
+//! is the scheduling contract (ARCHITECTURE.md, rule S6).
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,4 +1,4 @@
-//! The cross-crate reliability suite (DESIGN.md section 6): nothing lost, nothing hangs,
+//! The cross-crate reliability suite (RELIABILITY.md): nothing lost, nothing hangs,
 //! nothing leaks.
 //!
 //! One test binary, one module per theme: `load` (a million greenlets, 100,000 parked
