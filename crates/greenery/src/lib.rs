@@ -22,12 +22,24 @@
 //! });
 //! ```
 //!
+//! # Guides
+//!
+//! - [Coming from gevent](_guide::gevent): every gevent name greenery covers, and the
+//!   deliberate differences.
+//! - [Coming from tokio](_guide::tokio): `JoinHandle`, `select!`, `mpsc`, `LocalSet`, why
+//!   greenlets are `!Send`, calling tokio-based crates, and sharing state between greenlets.
+//! - [Networking on the hub](_guide::net): TCP and UDP with smol's sockets, in greenlets.
+//!
+//! The extension traits that greenlet code uses (`StreamExt` for [`iwait`] and queue streams,
+//! the async I/O traits for sockets and pipes) come in one line: `use greenery::prelude::*;`.
+//!
 //! # Feature flags
 //!
 //! Every module is on by default; each can be turned off on its own.
 //!
 //! - `event`: [`event`] (`Event`, `AsyncResult`).
-//! - `sync`: [`sync`] (`Semaphore`, `BoundedSemaphore`, `DummySemaphore`, `Lock`, `RLock`).
+//! - `sync`: [`sync`] (`Semaphore`, `BoundedSemaphore`, `DummySemaphore`, `Lock`, `RLock`, and
+//!   async-lock's `Mutex`, `RwLock`, `Barrier` and `OnceCell`).
 //! - `queue`: [`queue`] (`Queue`, `PriorityQueue`, `LifoQueue`, `Channel`).
 //! - `local`: [`local`] (`Local<T>`).
 //! - `pool`: [`pool`] (`Group`, `Pool`, `ThreadPool`); turns on `event` and `sync`.
@@ -94,6 +106,9 @@ pub use greenery_pool as pool;
 #[cfg_attr(docsrs, doc(cfg(feature = "actor")))]
 #[doc(inline)]
 pub use greenery_actor as actor;
+
+pub mod _guide;
+pub mod prelude;
 
 /// Named futures returned by greenery's functions and methods.
 pub mod futures {

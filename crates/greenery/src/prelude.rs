@@ -1,0 +1,39 @@
+//! The extension traits that greenlet code uses all the time, to import in one line.
+//!
+//! ```
+//! use greenery::prelude::*;
+//! ```
+//!
+//! brings into scope, anonymously (`as _`, so they never clash with your own names), the
+//! traits whose methods greenery's streams and smol's I/O types are used through:
+//!
+//! - [`StreamExt`](futures_lite::StreamExt): `.next().await` on [`iwait`](crate::iwait),
+//!   `Group::imap`, a queue's stream of items, and `.collect()`, `.map()`, `.take()` on them;
+//! - [`FutureExt`](futures_lite::FutureExt): `.or()`, `.race()` and `.boxed_local()` on
+//!   futures;
+//! - [`AsyncReadExt`](futures_lite::AsyncReadExt), [`AsyncWriteExt`](futures_lite::AsyncWriteExt)
+//!   and [`AsyncBufReadExt`](futures_lite::AsyncBufReadExt): `.read()`, `.write_all()`,
+//!   `.read_line()` and `.lines()` on sockets, pipes and a child process's stdio.
+//!
+//! They are futures-lite's traits (smol's), re-exported; nothing else is in the prelude.
+//!
+//! # Examples
+//!
+//! ```
+//! use greenery::prelude::*;
+//!
+//! greenery::run(async {
+//!     let queue = greenery::queue::Queue::unbounded();
+//!     for word in ["a", "b", "c"] {
+//!         queue.try_put(word).unwrap();
+//!     }
+//!     queue.shutdown();
+//!     let words: Vec<_> = queue.stream().collect().await;
+//!     assert_eq!(words, ["a", "b", "c"]);
+//! });
+//! ```
+
+#[doc(no_inline)]
+pub use futures_lite::{
+    AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, FutureExt as _, StreamExt as _,
+};
