@@ -9,7 +9,8 @@
 //!   so a user can paste them: no `greenery_<crate>` path inside a doc comment's code block;
 //! - rendered docs speak to users: no "Architecture invariant" paragraph in `crates/*/src`
 //!   (those live in ARCHITECTURE.md);
-//! - the repository stands alone: no file names a design document outside it.
+//! - the repository stands alone: no file names a design document outside it, and
+//!   ARCHITECTURE.md's code map names every crate under `crates/`.
 
 use std::{
     fs,
@@ -98,6 +99,16 @@ fn check(root: &Path) -> Vec<String> {
             problem(
                 manifest,
                 "lacks `[lints]` + `workspace = true` (the crate would get no lints)",
+            );
+        }
+    }
+    let architecture = fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
+    for krate in crates.iter().filter(|p| p.is_dir()) {
+        let name = krate.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !architecture.contains(&format!("`crates/{name}`")) {
+            problem(
+                &root.join("ARCHITECTURE.md"),
+                &format!("does not describe `crates/{name}` (add it to the code map)"),
             );
         }
     }
@@ -292,6 +303,10 @@ fn tidy_reports_offenders() {
         "#[test]\n#[ignore = \"flaky\"]\nfn t() {}\n",
     );
     write("examples/Cargo.toml", lints);
+    write(
+        "ARCHITECTURE.md",
+        "`crates/good`, `crates/bad`, `crates/unpublished`\n",
+    );
     write("xtask/Cargo.toml", "[package]\nname = \"xtask\"\n");
 
     let problems = check(&root);
