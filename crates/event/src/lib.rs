@@ -43,7 +43,7 @@
 //! - Scheduling is gevent's, notifier included: a `set` queues one hub callback that resumes
 //!   every waiter in turn, then the greenlets that called `wait` meanwhile on the ready object
 //!   (gevent #1520). A waiter whose hub is on another thread is woken directly instead.
-//! - Greenlets that use these types must run on a greenery hub (`greenery_runtime::run`): a
+//! - Greenlets that use these types must run on a greenery hub (`greenery::run`): a
 //!   future polled by another executor is woken, but a `set` made on that same thread cannot
 //!   resume it.
 //! - Both types are `Send + Sync` (for `Send` payloads): any OS thread may set them, and the

@@ -66,7 +66,7 @@ impl Group {
 
     /// Spawns `future` as a new greenlet in the group and returns its handle.
     ///
-    /// As with `greenery_hub::spawn`, nothing runs yet.
+    /// As with `greenery::spawn`, nothing runs yet.
     ///
     /// # Examples
     ///
@@ -537,7 +537,7 @@ impl Pool {
     /// Waits for a free slot, then spawns `future` as a new member and returns its handle.
     ///
     /// The caller waits in line (FIFO) with the other spawners. As with
-    /// `greenery_hub::spawn`, the new greenlet does not run yet.
+    /// `greenery::spawn`, the new greenlet does not run yet.
     ///
     /// # Cancel safety
     ///

@@ -808,7 +808,7 @@ impl Popen {
     }
 
     /// Waits until the child exits, for at most `duration`: exactly
-    /// `greenery_runtime::timeout(duration, self.wait())`. The child keeps running on timeout.
+    /// `greenery::timeout(duration, self.wait())`. The child keeps running on timeout.
     ///
     /// # Errors
     ///
@@ -1091,7 +1091,7 @@ impl Popen {
     }
 
     /// [`communicate`](Popen::communicate) for at most `duration`: exactly
-    /// `greenery_runtime::timeout(duration, self.communicate(input))`.
+    /// `greenery::timeout(duration, self.communicate(input))`.
     ///
     /// On timeout the child keeps running and nothing read so far is lost: call
     /// `communicate` again (after [`kill`](Popen::kill), typically) to get all of the output.

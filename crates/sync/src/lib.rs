@@ -54,7 +54,7 @@
 //! - Scheduling is gevent's, notifier included: a release queues one hub callback that
 //!   resumes waiters in turn, for as long as a permit is free. A waiter whose hub is on another
 //!   thread is woken directly instead, one per free permit.
-//! - Greenlets that use these types must run on a greenery hub (`greenery_runtime::run`): a
+//! - Greenlets that use these types must run on a greenery hub (`greenery::run`): a
 //!   future polled by another executor is woken by releases from other threads, but a release
 //!   made on that same thread cannot resume it.
 //! - Every type is `Send + Sync`, and works across OS threads and hubs.

@@ -182,7 +182,7 @@ fn me() -> Holder {
 ///
 /// The greenlet holding it may acquire it again without waiting; the lock is free again when
 /// every [`RLockGuard`] of that greenlet is dropped. Other greenlets wait in line (FIFO). The
-/// main greenlet (the future given to `greenery_runtime::run`) is a greenlet too.
+/// main greenlet (the future given to `greenery::run`) is a greenlet too.
 ///
 /// Releasing is dropping a guard: there is no `release` method, so no greenlet can release a
 /// hold it does not own (gevent raises `RuntimeError` when that happens). The guard is
