@@ -36,43 +36,8 @@ enum Job {
 /// A callback is called through its `Box`, so one that switches to a greenlet can pass that
 /// same box on to [`switch_then`] as its continuation, with no new allocation: this is how the
 /// queue's unlock step goes on from switch to switch.
-///
-/// # Examples
-///
-/// ```
-/// use std::cell::Cell;
-/// use std::rc::Rc;
-/// use greenery_runtime::{Callback, run_callback, run_until_idle};
-///
-/// /// Counts down, one callback run at a time, through the same box.
-/// struct Countdown(u32, Rc<Cell<u32>>);
-///
-/// impl Callback for Countdown {
-///     fn call(mut self: Box<Self>) {
-///         self.1.set(self.1.get() + 1);
-///         self.0 -= 1;
-///         if self.0 > 0 {
-///             greenery_runtime::switch_then([], self);
-///         }
-///     }
-/// }
-///
-/// let runs = Rc::new(Cell::new(0));
-/// let counted = runs.clone();
-/// run_until_idle(async move { run_callback(Box::new(Countdown(3, counted))) });
-/// assert_eq!(runs.get(), 3);
-/// ```
 pub trait Callback: 'static {
     /// Runs the callback.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery_runtime::Callback;
-    ///
-    /// let hello: Box<dyn Callback> = Box::new(|| println!("hello"));
-    /// hello.call();
-    /// ```
     fn call(self: Box<Self>);
 }
 
@@ -296,20 +261,6 @@ impl Hub {
 /// run a greenlet at once and continue afterwards, it calls [`switch_then`].
 ///
 /// While the thread exits (after its hub was dropped) the callback is dropped without running.
-///
-/// # Examples
-///
-/// ```
-/// use std::cell::Cell;
-/// use std::rc::Rc;
-///
-/// let ran = Rc::new(Cell::new(false));
-/// let flag = ran.clone();
-/// greenery::run_until_idle(async move {
-///     greenery_runtime::run_callback(Box::new(move || flag.set(true)));
-/// });
-/// assert!(ran.get());
-/// ```
 #[doc(alias = "spawn_callback")]
 pub fn run_callback(callback: Box<dyn Callback>) {
     let _ = HUB.try_with(|hub| hub.push_callback(callback));
@@ -326,46 +277,6 @@ pub fn run_callback(callback: Box<dyn Callback>) {
 /// job returns. A task that is already queued keeps its place, and a waker that is not a task
 /// of this hub is just woken. While the thread exits (after its hub was dropped), the targets
 /// are just woken and `then` is dropped without running.
-///
-/// # Examples
-///
-/// ```
-/// use std::cell::RefCell;
-/// use std::future::poll_fn;
-/// use std::rc::Rc;
-/// use std::task::{Poll, Waker};
-/// use std::time::Duration;
-/// use greenery_runtime::{GreenletInfo, run, run_callback, sleep, spawn_tracked, switch_then};
-///
-/// let log = Rc::new(RefCell::new(Vec::new()));
-/// run(async {
-///     // A greenlet that parks once, leaving its waker behind.
-///     let slot = Rc::new(RefCell::new(None::<Waker>));
-///     let (l, s) = (log.clone(), slot.clone());
-///     let parked = spawn_tracked(Rc::new(GreenletInfo::new()), async move {
-///         let mut parked = false;
-///         poll_fn(|cx| {
-///             if parked { return Poll::Ready(()); }
-///             parked = true;
-///             *s.borrow_mut() = Some(cx.waker().clone());
-///             Poll::Pending
-///         })
-///         .await;
-///         l.borrow_mut().push("switched-to greenlet");
-///     });
-///     sleep(Duration::ZERO).await;
-///     let l = log.clone();
-///     run_callback(Box::new(move || {
-///         let waker = slot.borrow_mut().take().unwrap();
-///         switch_then([&waker], Box::new(move || l.borrow_mut().push("callback continued")));
-///     }));
-///     let l = log.clone();
-///     let queued = spawn_tracked(Rc::new(GreenletInfo::new()), async move { l.borrow_mut().push("queued after") });
-///     queued.await;
-///     parked.await;
-/// });
-/// assert_eq!(*log.borrow(), ["switched-to greenlet", "callback continued", "queued after"]);
-/// ```
 #[doc(alias = "switch")]
 pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dyn Callback>) {
     let mut wakers = wakers.into_iter();
@@ -391,20 +302,6 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
 /// returns `info`. When the future is gone, the greenlet's local values are dropped too.
 ///
 /// This is the building block of `greenery-hub`'s `spawn`; use that instead.
-///
-/// # Examples
-///
-/// ```
-/// use std::rc::Rc;
-/// use greenery_runtime::{GreenletInfo, current_info, spawn_tracked};
-///
-/// greenery::run(async {
-///     let info = Rc::new(GreenletInfo::new());
-///     let id = info.id();
-///     let task = spawn_tracked(info, async move { current_info().id() });
-///     assert_eq!(task.await, id);
-/// });
-/// ```
 pub fn spawn_tracked<I, F>(info: Rc<I>, future: F) -> Task<F::Output>
 where
     I: Identity,
@@ -474,14 +371,13 @@ pub(crate) fn hub_running() -> bool {
 /// # Examples
 ///
 /// ```
-/// use std::rc::Rc;
-/// use greenery_runtime::{GreenletInfo, greenlet_count, spawn_tracked};
+/// use greenery::greenlet_count;
 ///
 /// greenery::run(async {
 ///     let before = greenlet_count();
-///     let task = spawn_tracked(Rc::new(GreenletInfo::new()), async {});
+///     let g = greenery::spawn(async {});
 ///     assert_eq!(greenlet_count(), before + 1);
-///     task.await;
+///     g.join().await;
 ///     assert_eq!(greenlet_count(), before);
 /// });
 /// ```
@@ -556,12 +452,11 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// ```
 /// use std::cell::Cell;
 /// use std::rc::Rc;
-/// use greenery_runtime::{GreenletInfo, spawn_tracked};
 ///
 /// let done = Rc::new(Cell::new(false));
 /// let flag = done.clone();
 /// greenery::run_until_idle(async move {
-///     spawn_tracked(Rc::new(GreenletInfo::new()), async move { flag.set(true) }).detach();
+///     greenery::spawn(async move { flag.set(true) });
 /// });
 /// assert!(done.get());
 /// ```

@@ -13,9 +13,11 @@ use std::rc::Rc;
 /// # Examples
 ///
 /// ```
-/// let main = greenery_runtime::current_info().id();
+/// let main = greenery::current().id();
 /// greenery::run(async move {
-///     assert_eq!(greenery_runtime::current_info().id(), main);
+///     assert_eq!(greenery::current().id(), main);
+///     let g = greenery::spawn(async {});
+///     assert_ne!(g.id(), main);
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,7 +41,7 @@ impl GreenletId {
     /// # Examples
     ///
     /// ```
-    /// let id = greenery_runtime::current_info().id();
+    /// let id = greenery::current().id();
     /// assert_eq!(id.as_u64().to_string(), id.to_string());
     /// ```
     pub fn as_u64(self) -> u64 {
@@ -58,14 +60,6 @@ impl fmt::Display for GreenletId {
 /// `greenery-hub` creates one for each greenlet it spawns, inside the greenlet's own state (see
 /// [`Identity`]); [`current_info`] returns the one of the greenlet being polled. Its [`Locals`]
 /// are dropped when the greenlet finishes, even while handles to the greenlet are still alive.
-///
-/// # Examples
-///
-/// ```
-/// let info = greenery_runtime::current_info();
-/// info.set_name("main");
-/// assert_eq!(info.name(), "main");
-/// ```
 pub struct GreenletInfo {
     id: GreenletId,
     /// The name and the greenlet-local values, allocated when first set: most greenlets have
@@ -84,13 +78,6 @@ impl GreenletInfo {
     ///
     /// The new greenlet inherits the current greenlet's inheritable locals (see
     /// [`Locals::insert`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let info = greenery_runtime::GreenletInfo::new();
-    /// assert_eq!(info.name(), format!("Greenlet-{}", info.id()));
-    /// ```
     #[allow(clippy::new_without_default)] // Not a default: each one is a new identity.
     pub fn new() -> GreenletInfo {
         let extras = current_info()
@@ -117,25 +104,11 @@ impl GreenletInfo {
     }
 
     /// Returns the greenlet's id.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let a = greenery_runtime::GreenletInfo::new();
-    /// let b = greenery_runtime::GreenletInfo::new();
-    /// assert!(a.id() < b.id());
-    /// ```
     pub fn id(&self) -> GreenletId {
         self.id
     }
 
     /// Returns the greenlet's name: `Greenlet-N` unless set (`MainGreenlet` for the main one).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(greenery_runtime::current_info().name(), "MainGreenlet");
-    /// ```
     pub fn name(&self) -> String {
         match self.extras.borrow().as_ref().and_then(|e| e.name.as_ref()) {
             Some(name) => name.to_string(),
@@ -144,14 +117,6 @@ impl GreenletInfo {
     }
 
     /// Renames the greenlet.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let info = greenery_runtime::GreenletInfo::new();
-    /// info.set_name("worker");
-    /// assert_eq!(info.name(), "worker");
-    /// ```
     pub fn set_name(&self, name: impl Into<String>) {
         let mut extras = self.extras.borrow_mut();
         extras.get_or_insert_with(Box::default).name = Some(name.into().into_boxed_str());
@@ -162,15 +127,6 @@ impl GreenletInfo {
     /// # Panics
     ///
     /// Panics if called again from inside `f` for the same greenlet (the values are borrowed).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let info = greenery_runtime::current_info();
-    /// info.with_locals(|locals| locals.insert(1, Box::new(5u32), None));
-    /// let five = info.with_locals(|locals| *locals.get(1).unwrap().downcast_ref::<u32>().unwrap());
-    /// assert_eq!(five, 5);
-    /// ```
     pub fn with_locals<R>(&self, f: impl FnOnce(&mut Locals) -> R) -> R {
         let mut extras = self.extras.borrow_mut();
         if let Some(extras) = extras.as_mut() {
@@ -202,39 +158,8 @@ impl GreenletInfo {
 ///
 /// `greenery-hub` implements it for the state behind its `Greenlet` handles, so that a
 /// greenlet's identity and its state are one allocation. A bare `GreenletInfo` is one too.
-///
-/// # Examples
-///
-/// ```
-/// use std::rc::Rc;
-/// use greenery_runtime::{GreenletInfo, Identity, InfoRef};
-///
-/// struct Worker {
-///     info: GreenletInfo,
-///     jobs: u32,
-/// }
-///
-/// impl Identity for Worker {
-///     fn info(&self) -> &GreenletInfo {
-///         &self.info
-///     }
-/// }
-///
-/// let worker = Rc::new(Worker { info: GreenletInfo::new(), jobs: 0 });
-/// let handle = InfoRef::from(worker.clone());
-/// assert_eq!(handle.id(), worker.info.id());
-/// ```
 pub trait Identity: 'static {
     /// Returns the greenlet's identity.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery_runtime::{GreenletInfo, Identity};
-    ///
-    /// let info = GreenletInfo::new();
-    /// assert_eq!(info.info().id(), info.id());
-    /// ```
     fn info(&self) -> &GreenletInfo;
 }
 
@@ -246,17 +171,6 @@ impl Identity for GreenletInfo {
 
 /// A counted handle to a greenlet's [`GreenletInfo`], wherever it lives (what
 /// [`current_info`] returns); it dereferences to the `GreenletInfo`.
-///
-/// # Examples
-///
-/// ```
-/// use std::rc::Rc;
-/// use greenery_runtime::{GreenletInfo, InfoRef};
-///
-/// let handle = InfoRef::from(Rc::new(GreenletInfo::new()));
-/// let copy = handle.clone();
-/// assert_eq!(copy.id(), handle.id());
-/// ```
 #[derive(Clone)]
 pub struct InfoRef(Rc<dyn Identity>);
 
@@ -294,15 +208,6 @@ pub type Inherit = fn(&dyn Any) -> Box<dyn Any>;
 
 /// The greenlet-local values of one greenlet, keyed by a number that the owner of each value
 /// chooses (`greenery-local` uses the address of its `Local`).
-///
-/// # Examples
-///
-/// ```
-/// let mut locals = greenery_runtime::Locals::default();
-/// assert!(locals.insert(7, Box::new("seven"), None).is_none());
-/// assert!(locals.remove(7).is_some());
-/// assert!(locals.is_empty());
-/// ```
 #[derive(Default)]
 pub struct Locals {
     entries: Vec<(usize, Box<dyn Any>, Option<Inherit>)>,
@@ -310,14 +215,6 @@ pub struct Locals {
 
 impl Locals {
     /// Returns the value stored under `key`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut locals = greenery_runtime::Locals::default();
-    /// locals.insert(1, Box::new(3i32), None);
-    /// assert_eq!(locals.get(1).and_then(|v| v.downcast_ref::<i32>()), Some(&3));
-    /// ```
     pub fn get(&self, key: usize) -> Option<&dyn Any> {
         self.entries
             .iter()
@@ -326,15 +223,6 @@ impl Locals {
     }
 
     /// Returns the value stored under `key`, mutably.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut locals = greenery_runtime::Locals::default();
-    /// locals.insert(1, Box::new(3i32), None);
-    /// *locals.get_mut(1).unwrap().downcast_mut::<i32>().unwrap() += 1;
-    /// assert_eq!(locals.get(1).and_then(|v| v.downcast_ref::<i32>()), Some(&4));
-    /// ```
     pub fn get_mut(&mut self, key: usize) -> Option<&mut dyn Any> {
         self.entries
             .iter_mut()
@@ -346,14 +234,6 @@ impl Locals {
     ///
     /// With `inherit`, greenlets spawned by this greenlet start with `inherit(&value)` under the
     /// same key; without it they start without a value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut locals = greenery_runtime::Locals::default();
-    /// assert!(locals.insert(1, Box::new(1u8), None).is_none());
-    /// assert!(locals.insert(1, Box::new(2u8), None).is_some());
-    /// ```
     pub fn insert(
         &mut self,
         key: usize,
@@ -373,27 +253,12 @@ impl Locals {
     }
 
     /// Removes the value stored under `key` and returns it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut locals = greenery_runtime::Locals::default();
-    /// locals.insert(1, Box::new(1u8), None);
-    /// assert!(locals.remove(1).is_some());
-    /// assert!(locals.remove(1).is_none());
-    /// ```
     pub fn remove(&mut self, key: usize) -> Option<Box<dyn Any>> {
         let index = self.entries.iter().position(|(k, ..)| *k == key)?;
         Some(self.entries.swap_remove(index).1)
     }
 
     /// Returns `true` if no value is stored.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(greenery_runtime::Locals::default().is_empty());
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -429,13 +294,6 @@ thread_local! {
 ///
 /// Outside any spawned greenlet (in the future given to [`run`](crate::run), or outside `run`)
 /// this is the thread's main greenlet.
-///
-/// # Examples
-///
-/// ```
-/// let info = greenery_runtime::current_info();
-/// assert_eq!(info.name(), "MainGreenlet");
-/// ```
 #[doc(alias = "getcurrent")]
 pub fn current_info() -> InfoRef {
     CURRENT
