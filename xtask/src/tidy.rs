@@ -35,7 +35,9 @@ fn check(root: &Path) -> Vec<String> {
     let crates = sorted_entries(&root.join("crates"));
     for krate in crates.iter().filter(|p| p.is_dir()) {
         let manifest = fs::read_to_string(krate.join("Cargo.toml")).unwrap_or_default();
-        let published = !manifest.lines().any(|l| l.replace(' ', "") == "publish=false");
+        let published = !manifest
+            .lines()
+            .any(|l| l.replace(' ', "") == "publish=false");
         for file in rust_files(&krate.join("src")) {
             let Ok(text) = fs::read_to_string(&file) else {
                 problem(&file, "cannot be read as UTF-8");
@@ -104,7 +106,10 @@ fn check(root: &Path) -> Vec<String> {
     }
     let architecture = fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap_or_default();
     for krate in crates.iter().filter(|p| p.is_dir()) {
-        let name = krate.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = krate
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if !architecture.contains(&format!("`crates/{name}`")) {
             problem(
                 &root.join("ARCHITECTURE.md"),
@@ -177,7 +182,10 @@ fn names_member_path(code: &str) -> bool {
 fn text_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in sorted_entries(root) {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if path.is_dir() {
             if name != "target" && name != ".git" {
                 files.extend(text_files(&path));
@@ -294,10 +302,7 @@ fn tidy_reports_offenders() {
         "crates/unpublished/src/lib.rs",
         "//! Bench.\n//!\n//! ```\n//! greenery_bench::run();\n//! ```\n",
     );
-    write(
-        "README.md",
-        &format!("See {}.\n", OUTSIDE_DOCUMENTS[0]),
-    );
+    write("README.md", &format!("See {}.\n", OUTSIDE_DOCUMENTS[0]));
     write(
         "crates/bad/tests/t.rs",
         "#[test]\n#[ignore = \"flaky\"]\nfn t() {}\n",
