@@ -1,6 +1,7 @@
 //! The extension traits that greenlet code uses all the time, to import in one line.
 //!
 //! ```
+//! # #![allow(unused_imports)]
 //! use greenery::prelude::*;
 //! ```
 //!
