@@ -17,7 +17,7 @@ use greenery_runtime::GreenletId;
 
 use crate::addr::Addr;
 use crate::mailbox::{MailboxConfig, Overflow};
-use crate::supervisor::RestartPolicy;
+use crate::supervisor::{Hooks, RestartPolicy};
 
 /// An actor: state that a single greenlet owns, changed only by the messages it receives,
 /// one at a time, in the order they were sent.
@@ -229,10 +229,11 @@ impl<A: Actor> Shared<A> {
     }
 }
 
-/// How a supervised actor is restarted.
+/// How a supervised actor is restarted, and whom the supervisor tells.
 pub(crate) struct Restart<A> {
     pub(crate) policy: RestartPolicy,
     pub(crate) factory: Box<dyn Fn() -> A>,
+    pub(crate) hooks: Hooks,
 }
 
 /// The actor an actor's greenlet starts with, and how to restart it.
@@ -274,8 +275,33 @@ where
             Some(restart) => supervise(actor, &mut ctx, restart).await,
         }
     });
+    // Named now, before anything runs: a name set through the address later wins, and
+    // restarts keep the greenlet, so they keep its name.
+    greenlet.set_name(short_type_name(std::any::type_name::<A>()));
     let _ = shared.greenlet.set(greenlet);
     Addr::new(shared)
+}
+
+/// Shortens a type's full name to what a reader calls it: every path loses its module
+/// prefix, generic arguments included (`bank::Cache<alloc::string::String>` becomes
+/// `Cache<String>`).
+fn short_type_name(full: &str) -> String {
+    let mut short = String::with_capacity(full.len());
+    // Where the path being copied starts in `short`: `::` cuts it back to there.
+    let mut path_start = 0;
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            short.truncate(path_start);
+        } else {
+            short.push(c);
+            if !(c.is_alphanumeric() || c == '_') {
+                path_start = short.len();
+            }
+        }
+    }
+    short
 }
 
 /// Closes the mailbox when the actor's greenlet ends, in any way: later sends fail and hand
@@ -309,6 +335,10 @@ async fn lifecycle<A: Actor>(mut actor: A, ctx: &mut Context<A>) {
 
 /// Runs incarnations until one ends without panicking, or the policy gives up: then the
 /// panic goes on to the hub, and the greenlet fails with it.
+///
+/// The supervisor's hooks run here, in the actor's greenlet, at the two decisions: right
+/// after a restart is counted (before the next incarnation is built), and right before the
+/// panic that exceeds the policy goes on (before the greenlet fails and its links run).
 async fn supervise<A: Actor>(first: A, ctx: &mut Context<A>, restart: Restart<A>) {
     let mut next = Some(first);
     let mut history: VecDeque<Instant> = VecDeque::new();
@@ -320,6 +350,7 @@ async fn supervise<A: Actor>(first: A, ctx: &mut Context<A>, restart: Restart<A>
         let Err(payload) = outcome else {
             return;
         };
+        let shared = &ctx.shared;
         let now = Instant::now();
         while history
             .front()
@@ -328,10 +359,12 @@ async fn supervise<A: Actor>(first: A, ctx: &mut Context<A>, restart: Restart<A>
             history.pop_front();
         }
         if history.len() >= restart.policy.max_restarts() {
+            restart
+                .hooks
+                .gave_up(shared.greenlet(), &*payload, shared.restarts());
             resume_unwind(payload);
         }
         history.push_back(now);
-        let shared = &ctx.shared;
         shared.restarts.set(shared.restarts.get() + 1);
         if greenery_runtime::report_panics() {
             eprintln!(
@@ -343,10 +376,13 @@ async fn supervise<A: Actor>(first: A, ctx: &mut Context<A>, restart: Restart<A>
                 restart.policy.within(),
             );
         }
+        restart
+            .hooks
+            .restarted(shared.greenlet(), &*payload, shared.restarts());
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     if let Some(message) = payload.downcast_ref::<&str>() {
         message
     } else if let Some(message) = payload.downcast_ref::<String>() {
@@ -363,6 +399,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 /// the caller awaits something that is not ready. Messages sent before then wait in the
 /// mailbox.
 ///
+/// The greenlet is named after the actor's type, without module paths (`Printer` for
+/// `my_crate::io::Printer`, `Cache<String>` for `my_crate::Cache<alloc::string::String>`):
+/// panic reports and [`Failure::name`](crate::Failure::name) use that name. To name it
+/// yourself, [`set_name`](greenery_hub::Greenlet::set_name) on
+/// [`Addr::greenlet`]; the name is kept across restarts. The same holds for every way of
+/// starting an actor ([`spawn_with`], [`Mailbox`](crate::Mailbox),
+/// [`Supervisor`](crate::Supervisor)).
+///
 /// # Examples
 ///
 /// ```
@@ -378,8 +422,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 ///
 /// greenery::run(async {
 ///     let printer = spawn(Printer);
+///     assert_eq!(printer.greenlet().name(), "Printer");
 ///     printer.send("hello").await.unwrap();
 ///     printer.stop().await;
+///
+///     let named = spawn(Printer);
+///     named.greenlet().set_name("stdout");
+///     assert_eq!(named.greenlet().name(), "stdout");
 /// });
 /// ```
 #[must_use = "an actor stops once its last address is dropped"]
@@ -418,4 +467,29 @@ pub fn spawn_with<A: Actor>(actor: A, config: MailboxConfig) -> Addr<A> {
             restart: None,
         })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_type_name;
+
+    #[test]
+    fn a_type_is_named_by_its_last_path_segment() {
+        assert_eq!(short_type_name("my_crate::bank::Counter"), "Counter");
+        assert_eq!(short_type_name("Counter"), "Counter");
+        assert_eq!(
+            short_type_name("my_crate::Cache<alloc::string::String>"),
+            "Cache<String>"
+        );
+        assert_eq!(
+            short_type_name("a::Pair<u8, std::collections::HashMap<a::K, alloc::vec::Vec<b::V>>>"),
+            "Pair<u8, HashMap<K, Vec<V>>>"
+        );
+        assert_eq!(
+            short_type_name(
+                "m::Wrap<(core::time::Duration, &str), [m::Id; 4], dyn core::any::Any>"
+            ),
+            "Wrap<(Duration, &str), [Id; 4], dyn Any>"
+        );
+    }
 }

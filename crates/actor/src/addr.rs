@@ -514,7 +514,9 @@ impl<A: Actor> Addr<A> {
 
     /// Returns the actor's greenlet: the same one for its whole life, across restarts. Use it
     /// to [link](Greenlet::link) callbacks that learn of the actor's death, to
-    /// [`wait`](greenery_hub::wait) on it with other objects, or to name it.
+    /// [`wait`](greenery_hub::wait) on it with other objects, or to
+    /// [rename](Greenlet::set_name) it (it is named after the actor's type, see
+    /// [`spawn`](crate::spawn)).
     ///
     /// # Examples
     ///

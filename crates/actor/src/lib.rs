@@ -83,7 +83,9 @@
 //!   [`AskError::SelfAsk`] instead of hanging.
 //! - A panic is gevent's uncaught exception: the greenlet fails with
 //!   `GreenletError::Panicked` and its links run; a [`Supervisor`] can restart the actor
-//!   instead, keeping its address and mailbox.
+//!   instead, keeping its address and mailbox, and tell its hooks why ([`Failure`]).
+//! - An actor's greenlet is named after the actor's type (`Counter`, not `Greenlet-1`), so
+//!   panic reports say which actor failed; rename it with `addr.greenlet().set_name(..)`.
 //! - An actor whose addresses are all dropped stops (gevent's greenlet would block forever
 //!   on its inbox).
 //!
@@ -110,7 +112,7 @@ pub use addr::Addr;
 pub use error::{AskError, SendError};
 pub use mailbox::{Mailbox, MailboxConfig, Overflow};
 pub use reply::Reply;
-pub use supervisor::{RestartPolicy, Supervisor};
+pub use supervisor::{Failure, RestartPolicy, Supervisor};
 
 #[doc(no_inline)]
 pub use greenery_hub::GreenletError;

@@ -1,9 +1,16 @@
-//! `Supervisor` and `RestartPolicy`: restart a panicking actor, one-for-one.
+//! `Supervisor`, `RestartPolicy` and `Failure`: restart a panicking actor, one-for-one, and
+//! tell hooks why.
 
+use std::any::Any;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::actor::{Actor, Restart, Start, launch};
+use greenery_hub::{Greenlet, GreenletError};
+use greenery_runtime::GreenletId;
+
+use crate::actor::{Actor, Restart, Start, launch, panic_message};
 use crate::addr::Addr;
 use crate::mailbox::{Mailbox, MailboxConfig};
 
@@ -102,6 +109,10 @@ impl Default for RestartPolicy {
 /// panic does ([`GreenletError::Panicked`](greenery_hub::GreenletError::Panicked), the
 /// mailbox closed). Stopping or killing a supervised actor does not restart it.
 ///
+/// To learn why, give the supervisor hooks: [`on_restart`](Supervisor::on_restart) runs for
+/// each restart and [`on_give_up`](Supervisor::on_give_up) for the panic it does not catch,
+/// each with the [`Failure`] (which actor, its panic, how many restarts so far).
+///
 /// # Examples
 ///
 /// ```
@@ -138,9 +149,81 @@ impl Default for RestartPolicy {
 ///     assert!(flaky.join().await.is_ok());
 /// });
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Supervisor {
     policy: RestartPolicy,
+    hooks: Hooks,
+}
+
+/// A hook of a [`Supervisor`], shared by every actor it spawned.
+type Hook = Rc<dyn Fn(&Failure)>;
+
+/// The hooks a supervisor hands to each actor it spawns.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    on_restart: Option<Hook>,
+    on_give_up: Option<Hook>,
+}
+
+impl Hooks {
+    const NONE: Hooks = Hooks {
+        on_restart: None,
+        on_give_up: None,
+    };
+
+    /// Tells `on_restart` that the actor of `greenlet` panicked with `payload` and was
+    /// restarted, the `restarts`-th time.
+    pub(crate) fn restarted(
+        &self,
+        greenlet: &Greenlet<()>,
+        payload: &(dyn Any + Send),
+        restarts: usize,
+    ) {
+        call(self.on_restart.as_ref(), greenlet, payload, restarts);
+    }
+
+    /// Tells `on_give_up` that the actor of `greenlet` panicked with `payload` after
+    /// `restarts` restarts, and is not restarted again.
+    pub(crate) fn gave_up(
+        &self,
+        greenlet: &Greenlet<()>,
+        payload: &(dyn Any + Send),
+        restarts: usize,
+    ) {
+        call(self.on_give_up.as_ref(), greenlet, payload, restarts);
+    }
+}
+
+/// Runs `hook`, if set, with the failure; a panic in it is reported, not propagated, so a
+/// broken hook does not change what the supervisor does (as a link's panic does not).
+fn call(hook: Option<&Hook>, greenlet: &Greenlet<()>, payload: &(dyn Any + Send), restarts: usize) {
+    let Some(hook) = hook else {
+        return;
+    };
+    let failure = Failure {
+        id: greenlet.id(),
+        name: greenlet.name(),
+        error: GreenletError::Panicked(panic_message(payload).to_owned()),
+        restarts,
+    };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook(&failure))) {
+        if greenery_runtime::report_panics() {
+            eprintln!(
+                "supervisor hook of <Greenlet \"{}\"> failed with panic: {}",
+                failure.name,
+                panic_message(&*payload)
+            );
+        }
+    }
+}
+
+/// Whether two optional hooks are the same closure (the same allocation).
+fn same_hook(a: Option<&Hook>, b: Option<&Hook>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => std::ptr::addr_eq(Rc::as_ptr(a), Rc::as_ptr(b)),
+        _ => false,
+    }
 }
 
 impl Supervisor {
@@ -155,7 +238,113 @@ impl Supervisor {
     /// assert_eq!(supervisor.policy(), RestartPolicy::default());
     /// ```
     pub const fn new(policy: RestartPolicy) -> Self {
-        Supervisor { policy }
+        Supervisor {
+            policy,
+            hooks: Hooks::NONE,
+        }
+    }
+
+    /// Sets the hook that runs each time an actor of this supervisor is restarted, with the
+    /// [`Failure`] that caused it; [`Failure::restarts`] counts this restart (1 for the
+    /// first). Replaces the hook set before, if any.
+    ///
+    /// The hook runs synchronously in the actor's greenlet, once the broken actor is dropped
+    /// and before the factory builds the next one (so before its
+    /// [`started`](Actor::started)), after the restart is reported on stderr. It cannot
+    /// await: to tell another actor, use [`Addr::try_send`], or spawn a greenlet. A panic in
+    /// the hook is reported on stderr and does not stop the restart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// use greenery::actor::{Actor, Context, RestartPolicy, Supervisor};
+    ///
+    /// struct Teller;
+    /// impl Actor for Teller {
+    ///     type Message = u64;
+    ///     async fn receive(&mut self, amount: u64, _: &mut Context<Self>) {
+    ///         if amount == 0 {
+    ///             panic!("empty deposit");
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
+    ///     let seen = Rc::new(RefCell::new(Vec::new()));
+    ///     let log = seen.clone();
+    ///     let supervisor = Supervisor::new(RestartPolicy::new(5, Duration::from_secs(1)))
+    ///         .on_restart(move |failure| {
+    ///             log.borrow_mut().push(format!(
+    ///                 "{} restarted ({}): {}",
+    ///                 failure.name(),
+    ///                 failure.restarts(),
+    ///                 failure.error()
+    ///             ));
+    ///         });
+    ///     let teller = supervisor.spawn(|| Teller);
+    ///     teller.send(0).await.unwrap();
+    ///     teller.stop().await;
+    ///     assert_eq!(*seen.borrow(), ["Teller restarted (1): greenlet panicked: empty deposit"]);
+    /// });
+    /// ```
+    #[must_use = "the hook is set on the supervisor returned"]
+    pub fn on_restart(mut self, hook: impl Fn(&Failure) + 'static) -> Self {
+        self.hooks.on_restart = Some(Rc::new(hook));
+        self
+    }
+
+    /// Sets the hook that runs when the supervisor gives up on an actor: its panic would
+    /// exceed the [`RestartPolicy`], so it is not restarted. The hook gets that panic's
+    /// [`Failure`]; [`Failure::restarts`] is the number of restarts the actor had. Replaces
+    /// the hook set before, if any.
+    ///
+    /// The hook runs synchronously in the actor's greenlet, before the greenlet fails with
+    /// the panic: before the panic is reported on stderr, before the actor's links run and
+    /// before [`Addr::join`] returns. It cannot await. A panic in the hook is reported on
+    /// stderr, and the greenlet fails with the actor's panic all the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// use greenery::GreenletError;
+    /// use greenery::actor::{Actor, Context, RestartPolicy, Supervisor};
+    ///
+    /// struct Teller;
+    /// impl Actor for Teller {
+    ///     type Message = ();
+    ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("ledger corrupted");
+    ///     }
+    /// }
+    ///
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
+    ///     let last = Rc::new(RefCell::new(None));
+    ///     let slot = last.clone();
+    ///     let supervisor = Supervisor::new(RestartPolicy::new(1, Duration::from_secs(1)))
+    ///         .on_give_up(move |failure| *slot.borrow_mut() = Some(failure.clone()));
+    ///     let teller = supervisor.spawn(|| Teller);
+    ///     teller.send(()).await.unwrap();
+    ///     teller.send(()).await.unwrap();
+    ///     let error = teller.join().await.unwrap_err();
+    ///     let failure = last.borrow_mut().take().unwrap();
+    ///     assert_eq!(failure.error(), &error);
+    ///     assert_eq!(failure.error(), &GreenletError::Panicked("ledger corrupted".into()));
+    ///     assert_eq!((failure.name(), failure.id()), ("Teller", teller.id()));
+    ///     assert_eq!(failure.restarts(), 1);
+    /// });
+    /// ```
+    #[must_use = "the hook is set on the supervisor returned"]
+    pub fn on_give_up(mut self, hook: impl Fn(&Failure) + 'static) -> Self {
+        self.hooks.on_give_up = Some(Rc::new(hook));
+        self
     }
 
     /// Returns the restart policy.
@@ -249,15 +438,166 @@ impl Supervisor {
             restart: Some(Restart {
                 policy: self.policy,
                 factory: Box::new(factory),
+                hooks: self.hooks.clone(),
             }),
         }
     }
 }
 
+/// Two supervisors are equal if they have the same policy and the same hooks (clones of one
+/// supervisor, or neither has hooks).
+impl PartialEq for Supervisor {
+    fn eq(&self, other: &Self) -> bool {
+        self.policy == other.policy
+            && same_hook(
+                self.hooks.on_restart.as_ref(),
+                other.hooks.on_restart.as_ref(),
+            )
+            && same_hook(
+                self.hooks.on_give_up.as_ref(),
+                other.hooks.on_give_up.as_ref(),
+            )
+    }
+}
+
+impl Eq for Supervisor {}
+
 impl fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Supervisor")
             .field("policy", &self.policy)
+            .field("on_restart", &self.hooks.on_restart.is_some())
+            .field("on_give_up", &self.hooks.on_give_up.is_some())
             .finish()
+    }
+}
+
+/// A supervised actor's panic, as a [`Supervisor`]'s hooks see it: which actor, why, and how
+/// many times it was restarted so far.
+///
+/// [`on_restart`](Supervisor::on_restart) gets one for each restart,
+/// [`on_give_up`](Supervisor::on_give_up) one for the panic the supervisor does not catch.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use greenery::actor::{Actor, Context, RestartPolicy, Supervisor};
+///
+/// struct Vault;
+/// impl Actor for Vault {
+///     type Message = &'static str;
+///     async fn receive(&mut self, why: &'static str, _: &mut Context<Self>) {
+///         panic!("{why}");
+///     }
+/// }
+///
+/// greenery::set_report_panics(false);
+/// greenery::run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let (restarts, gave_up) = (log.clone(), log.clone());
+///     let supervisor = Supervisor::new(RestartPolicy::new(2, Duration::from_secs(10)))
+///         .on_restart(move |f| restarts.borrow_mut().push((f.restarts(), f.error().to_string())))
+///         .on_give_up(move |f| gave_up.borrow_mut().push((f.restarts(), f.error().to_string())));
+///     let vault = supervisor.spawn(|| Vault);
+///     vault.greenlet().set_name("vault");
+///     for why in ["jammed", "locked", "flooded"] {
+///         vault.send(why).await.unwrap();
+///     }
+///     assert!(vault.join().await.is_err());
+///     assert_eq!(
+///         *log.borrow(),
+///         [
+///             (1, "greenlet panicked: jammed".to_string()),
+///             (2, "greenlet panicked: locked".to_string()),
+///             (2, "greenlet panicked: flooded".to_string()),
+///         ]
+///     );
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    id: GreenletId,
+    name: String,
+    error: GreenletError,
+    restarts: usize,
+}
+
+impl Failure {
+    /// Returns the id of the actor's greenlet (the same across restarts, see
+    /// [`Addr::id`]).
+    ///
+    /// # Examples
+    ///
+    /// See [`Supervisor::on_give_up`].
+    pub fn id(&self) -> GreenletId {
+        self.id
+    }
+
+    /// Returns the name of the actor's greenlet when it panicked: the actor's type name
+    /// unless it was renamed (see [`spawn`](crate::spawn)).
+    ///
+    /// # Examples
+    ///
+    /// See [`Supervisor::on_restart`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Returns the actor's panic, as [`Addr::join`] reports it:
+    /// [`GreenletError::Panicked`] with the panic's message.
+    ///
+    /// # Examples
+    ///
+    /// See [`Supervisor::on_give_up`].
+    pub fn error(&self) -> &GreenletError {
+        &self.error
+    }
+
+    /// Returns how many times the actor was restarted, as [`Addr::restarts`] would now: for
+    /// [`on_restart`](Supervisor::on_restart), counting this restart (1 for the first); for
+    /// [`on_give_up`](Supervisor::on_give_up), all the restarts it had.
+    ///
+    /// # Examples
+    ///
+    /// See [`Failure`].
+    pub fn restarts(&self) -> usize {
+        self.restarts
+    }
+
+    /// Returns the actor's panic, consuming the failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use greenery::GreenletError;
+    /// use greenery::actor::{Actor, Context, RestartPolicy, Supervisor};
+    ///
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Message = ();
+    ///     async fn receive(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("cracked");
+    ///     }
+    /// }
+    ///
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
+    ///     let errors = Rc::new(RefCell::new(Vec::new()));
+    ///     let sink = errors.clone();
+    ///     let supervisor = Supervisor::new(RestartPolicy::new(0, std::time::Duration::ZERO))
+    ///         .on_give_up(move |f| sink.borrow_mut().push(f.clone().into_error()));
+    ///     let fragile = supervisor.spawn(|| Fragile);
+    ///     fragile.send(()).await.unwrap();
+    ///     assert!(fragile.join().await.is_err());
+    ///     assert_eq!(*errors.borrow(), [GreenletError::Panicked("cracked".into())]);
+    /// });
+    /// ```
+    pub fn into_error(self) -> GreenletError {
+        self.error
     }
 }

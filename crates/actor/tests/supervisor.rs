@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use common::{Gate, Log};
 use greenery_actor::{
-    Actor, AskError, Context, Mailbox, Reply, RestartPolicy, SendError, Supervisor,
+    Actor, AskError, Context, Failure, Mailbox, Reply, RestartPolicy, SendError, Supervisor,
 };
 use greenery_hub::GreenletError;
 use greenery_runtime::{run, sleep};
@@ -15,6 +17,7 @@ use greenery_runtime::{run, sleep};
 enum Command {
     Add(u64),
     Crash,
+    Fail(&'static str),
     Total(Reply<u64>),
     Wait(Gate),
 }
@@ -44,6 +47,7 @@ impl Actor for Counter {
                 self.log.push(format!("total {}", self.total));
             }
             Command::Crash => panic!("crash"),
+            Command::Fail(why) => panic!("{why}"),
             Command::Total(reply) => {
                 let _ = reply.send(self.total);
             }
@@ -276,4 +280,270 @@ fn senders_keep_working_across_restarts() {
             Err(SendError::Stopped(Command::Add(1)))
         ));
     });
+}
+
+/// Hooks that log each failure (`restart N <name>: <error>`, `give up N <name>: <error>`)
+/// into `log`, and keep the failures themselves in `failures`.
+fn logging(supervisor: Supervisor, log: &Log, failures: &Rc<RefCell<Vec<Failure>>>) -> Supervisor {
+    let (restart_log, give_up_log) = (log.clone(), log.clone());
+    let (restarts, give_ups) = (failures.clone(), failures.clone());
+    supervisor
+        .on_restart(move |f| {
+            restart_log.push(format!(
+                "restart {} {}: {}",
+                f.restarts(),
+                f.name(),
+                f.error()
+            ));
+            restarts.borrow_mut().push(f.clone());
+        })
+        .on_give_up(move |f| {
+            give_up_log.push(format!(
+                "give up {} {}: {}",
+                f.restarts(),
+                f.name(),
+                f.error()
+            ));
+            give_ups.borrow_mut().push(f.clone());
+        })
+}
+
+#[test]
+fn hooks_get_each_restart_then_the_give_up_in_order() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let failures = Rc::default();
+        let policy = RestartPolicy::new(3, Duration::from_secs(60));
+        let supervisor = logging(Supervisor::new(policy), &log, &failures);
+        let actor = supervisor.spawn(counter(&log));
+        for why in ["one", "two", "three", "four"] {
+            actor.try_send(Command::Fail(why)).unwrap();
+        }
+        actor.try_send(Command::Add(1)).unwrap();
+        let link_log = log.clone();
+        actor.greenlet().link(move |_| link_log.push("link"));
+        let outcome = actor.join().await;
+        log.push("joined");
+        assert_eq!(outcome, Err(GreenletError::Panicked("four".into())));
+        assert_eq!(
+            log.take(),
+            [
+                "started 0",
+                "restart 1 Counter: greenlet panicked: one",
+                "started 1",
+                "restart 2 Counter: greenlet panicked: two",
+                "started 2",
+                "restart 3 Counter: greenlet panicked: three",
+                "started 3",
+                // Before the greenlet fails: before its links and its joiners.
+                "give up 3 Counter: greenlet panicked: four",
+                "link",
+                "joined",
+            ]
+        );
+        let failures = failures.take();
+        assert_eq!(failures.len(), 4);
+        for (n, failure) in failures.iter().enumerate() {
+            assert_eq!(failure.id(), actor.id());
+            assert_eq!(failure.name(), "Counter");
+            assert_eq!(failure.restarts(), (n + 1).min(3));
+        }
+        let errors: Vec<_> = failures.into_iter().map(Failure::into_error).collect();
+        let panicked = |why: &str| GreenletError::Panicked(why.into());
+        assert_eq!(
+            errors,
+            [
+                panicked("one"),
+                panicked("two"),
+                panicked("three"),
+                panicked("four")
+            ]
+        );
+        assert_eq!(actor.restarts(), 3);
+        assert!(matches!(actor.drain()[..], [Command::Add(1)]));
+    });
+}
+
+#[test]
+fn a_policy_of_zero_gives_up_at_once() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let failures = Rc::default();
+        let never = Supervisor::new(RestartPolicy::new(0, Duration::ZERO));
+        let actor = logging(never, &log, &failures).spawn(counter(&log));
+        actor.try_send(Command::Fail("at once")).unwrap();
+        assert!(actor.join().await.is_err());
+        assert_eq!(
+            log.take(),
+            ["started 0", "give up 0 Counter: greenlet panicked: at once"]
+        );
+    });
+}
+
+#[test]
+fn stop_and_kill_call_no_hook() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let failures = Rc::default();
+        let supervisor = logging(Supervisor::default(), &log, &failures);
+        let stopped = supervisor.spawn(counter(&log));
+        stopped.try_send(Command::Add(1)).unwrap();
+        stopped.stop().await;
+        let killed = supervisor.spawn(counter(&log));
+        let gate = Gate::default();
+        killed.try_send(Command::Wait(gate)).unwrap();
+        sleep(Duration::ZERO).await;
+        assert!(killed.kill().await.is_empty());
+        assert_eq!(killed.join().await, Err(GreenletError::Killed));
+        assert_eq!(log.take(), ["started 0", "total 1", "stopped", "started 0"]);
+        assert!(failures.borrow().is_empty());
+    });
+}
+
+#[test]
+fn one_supervisors_hooks_serve_all_its_actors() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let failures = Rc::default();
+        let supervisor = logging(Supervisor::default(), &log, &failures);
+        let first = supervisor.spawn(counter(&log));
+        let second = supervisor.clone().spawn(|| Bomb);
+        first.greenlet().set_name("first");
+        first.try_send(Command::Fail("first broke")).unwrap();
+        second.try_send(()).unwrap();
+        first.stop().await;
+        second.stop().await;
+        assert_eq!(
+            log.take(),
+            [
+                // The first actor's greenlet runs to its end (it was told to stop) before
+                // the second one's runs.
+                "started 0",
+                "restart 1 first: greenlet panicked: first broke",
+                "started 1",
+                "stopped",
+                "restart 1 Bomb: greenlet panicked: boom",
+            ]
+        );
+        let ids: Vec<_> = failures.take().iter().map(Failure::id).collect();
+        assert_eq!(ids, [first.id(), second.id()]);
+    });
+}
+
+/// Panics on every message.
+struct Bomb;
+
+impl Actor for Bomb {
+    type Message = ();
+
+    async fn receive(&mut self, (): (), _: &mut Context<Self>) {
+        panic!("boom");
+    }
+}
+
+#[test]
+fn a_panicking_hook_changes_nothing() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let supervisor = Supervisor::new(RestartPolicy::new(1, Duration::from_secs(60)))
+            .on_restart(|_| panic!("bad restart hook"))
+            .on_give_up(|_| panic!("bad give-up hook"));
+        let actor = supervisor.spawn(counter(&log));
+        actor.try_send(Command::Fail("one")).unwrap();
+        actor.try_send(Command::Add(2)).unwrap();
+        // Restarted despite its hook.
+        assert_eq!(actor.ask(Command::Total).await.ok(), Some(2));
+        actor.try_send(Command::Fail("two")).unwrap();
+        // The greenlet fails with the actor's panic, not the hook's.
+        assert_eq!(
+            actor.join().await,
+            Err(GreenletError::Panicked("two".into()))
+        );
+        assert_eq!(log.take(), ["started 0", "started 1", "total 2"]);
+    });
+}
+
+/// Logs the name of its greenlet at each start, and panics on every message.
+struct Named {
+    log: Log,
+}
+
+impl Actor for Named {
+    type Message = ();
+
+    async fn started(&mut self, ctx: &mut Context<Self>) {
+        let name = greenery_hub::current().name();
+        self.log
+            .push(format!("started {} as {name}", ctx.restarts()));
+    }
+
+    async fn receive(&mut self, (): (), _: &mut Context<Self>) {
+        panic!("again");
+    }
+}
+
+#[test]
+fn a_restarted_actor_keeps_its_name() {
+    quiet();
+    run(async {
+        let log = Log::default();
+        let failures = Rc::default();
+        let supervisor = logging(Supervisor::default(), &log, &failures);
+        let named = || {
+            let log = log.clone();
+            move || Named { log: log.clone() }
+        };
+
+        // The default name, the actor's type.
+        let actor = supervisor.spawn(named());
+        actor.try_send(()).unwrap();
+        actor.stop().await;
+        assert_eq!(actor.greenlet().name(), "Named");
+
+        // An explicit name, set before the first start.
+        let actor = supervisor.spawn(named());
+        actor.greenlet().set_name("vault");
+        actor.try_send(()).unwrap();
+        actor.stop().await;
+
+        // Through a mailbox, named before the actor exists.
+        let mailbox = Mailbox::new();
+        mailbox.addr().greenlet().set_name("safe");
+        mailbox.addr().try_send(()).unwrap();
+        let actor = supervisor.spawn_in(mailbox, named());
+        actor.stop().await;
+        assert_eq!(actor.greenlet().name(), "safe");
+
+        assert_eq!(
+            log.take(),
+            [
+                "started 0 as Named",
+                "restart 1 Named: greenlet panicked: again",
+                "started 1 as Named",
+                "started 0 as vault",
+                "restart 1 vault: greenlet panicked: again",
+                "started 1 as vault",
+                "started 0 as safe",
+                "restart 1 safe: greenlet panicked: again",
+                "started 1 as safe",
+            ]
+        );
+    });
+}
+
+#[test]
+fn supervisors_are_equal_when_they_share_policy_and_hooks() {
+    let plain = Supervisor::default();
+    assert_eq!(plain, Supervisor::new(RestartPolicy::default()));
+    let hooked = Supervisor::default().on_restart(|_| {});
+    assert_ne!(plain, hooked);
+    assert_eq!(hooked, hooked.clone());
+    assert_ne!(hooked, Supervisor::default().on_restart(|_| {}));
+    let debug = format!("{hooked:?}");
+    assert!(debug.contains("on_restart: true") && debug.contains("on_give_up: false"));
 }
