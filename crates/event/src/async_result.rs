@@ -80,7 +80,8 @@ impl<T, E> AsyncResult<T, E> {
 
     fn store(&self, outcome: Result<T, E>) {
         let old = self.outcome().replace(outcome);
-        self.waiters().set(&self.inner.waiters);
+        let wakes = self.waiters().set(&self.inner.waiters);
+        wakes.wake();
         // Drop a replaced outcome outside the lock: its destructor may use this result.
         drop(old);
     }
@@ -394,7 +395,7 @@ impl<T: Clone, E: Clone> Future for Get<'_, T, E> {
 impl<T, E> Drop for Get<'_, T, E> {
     fn drop(&mut self) {
         if matches!(self.state, WaitState::Registered(_)) {
-            self.result.waiters().cancel(&self.state);
+            self.result.waiters().cancel(&mut self.state);
         }
     }
 }
@@ -426,7 +427,7 @@ impl<T, E> Future for ResultWait<'_, T, E> {
 impl<T, E> Drop for ResultWait<'_, T, E> {
     fn drop(&mut self) {
         if matches!(self.state, WaitState::Registered(_)) {
-            self.result.waiters().cancel(&self.state);
+            self.result.waiters().cancel(&mut self.state);
         }
     }
 }

@@ -84,7 +84,9 @@ impl Event {
     /// assert!(event.is_set());
     /// ```
     pub fn set(&self) {
-        self.lock().set(&self.waiters);
+        // The guard is dropped at the end of the `let`: wakers are called unlocked.
+        let wakes = self.lock().set(&self.waiters);
+        wakes.wake();
     }
 
     /// Lowers the flag. Greenlets already woken by a [`set`](Event::set) still return from
@@ -211,7 +213,7 @@ impl Future for Wait<'_> {
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
         if matches!(self.state, WaitState::Registered(_)) {
-            self.event.lock().cancel(&self.state);
+            self.event.lock().cancel(&mut self.state);
         }
     }
 }

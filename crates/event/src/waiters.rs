@@ -13,10 +13,12 @@
 //! Waiters whose hub is on another thread cannot be switched to: if any waiter blocked on
 //! another thread, a `set` wakes everyone at once instead, in the same order.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
-use greenery_runtime::__private::{WaitList, can_switch_to, thread_tag};
+use greenery_runtime::__private::{
+    Notifier, Policy, Serve, Ticket, WaitList, Wakes, can_switch_to, schedule, thread_tag,
+};
 
 #[derive(Clone, Copy)]
 struct Link {
@@ -32,8 +34,8 @@ struct Link {
 pub(crate) struct Waiters {
     ready: bool,
     links: WaitList<Link>,
-    /// A notifier is pending or running (gevent's `_notifier`).
-    notifier: bool,
+    /// gevent's `_notifier`: a pass is pending or running.
+    notifier: Notifier<Waiters>,
 }
 
 /// The waiters of one object, shared by its handles (and by its notifier).
@@ -43,12 +45,12 @@ pub(crate) fn new_shared() -> Shared {
     Arc::new(Mutex::new(Waiters {
         ready: false,
         links: WaitList::new(),
-        notifier: false,
+        notifier: Notifier::new(),
     }))
 }
 
 pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, Waiters> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+    greenery_runtime::__private::lock(shared)
 }
 
 /// Where one waiting future is.
@@ -56,8 +58,8 @@ pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, Waiters> {
 pub(crate) enum WaitState {
     /// Not polled yet.
     Idle,
-    /// Registered under this key.
-    Registered(usize),
+    /// Registered, holding its slot.
+    Registered(Ticket),
     /// Completed.
     Done,
 }
@@ -70,15 +72,93 @@ pub(crate) enum Arrival {
     Immediate,
 }
 
+/// The phase of a notifier's pass.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Resuming the waiters that blocked.
+    Blocked,
+    /// Resuming the late arrivals (gevent's `arrived_while_waiting`).
+    Arrived,
+    /// Over.
+    Over,
+}
+
+/// gevent's `_notify_links` with `_notify_all = True`: the first turn resumes every greenlet
+/// waiting when it starts (not the late arrivals), in the order they started waiting; the
+/// second, the late arrivals; then the pass ends, and the arrivals of the last turn become
+/// plain waiters, after the others (`_links.extend(arrived_while_waiting)`).
+impl Policy for Waiters {
+    type Cursor = Phase;
+
+    fn notifier(&mut self) -> &mut Notifier<Waiters> {
+        &mut self.notifier
+    }
+
+    fn due(&self) -> Option<usize> {
+        if !self.ready {
+            return None;
+        }
+        let head = self.links.front()?;
+        // A waiter on another thread's hub (or outside any running hub) cannot be switched
+        // to: then every waiter is woken at once.
+        let mut key = Some(head);
+        while let Some(k) = key {
+            let thread = self.links.state(k).thread;
+            if !can_switch_to(thread) {
+                return Some(thread);
+            }
+            key = self.links.next(k);
+        }
+        Some(self.links.state(head).thread)
+    }
+
+    fn start(&mut self) -> Phase {
+        Phase::Blocked
+    }
+
+    fn turn(&mut self, phase: &mut Phase, _switching: bool, serve: &mut Serve) {
+        while serve.is_empty() && *phase != Phase::Over {
+            let arrived = *phase == Phase::Arrived;
+            *phase = if arrived { Phase::Over } else { Phase::Arrived };
+            let mut key = self.links.front();
+            while let Some(k) = key {
+                key = self.links.next(k);
+                if self.links.state(k).arrived == arrived {
+                    self.links.unlink(k);
+                    self.links.state_mut(k).notified = true;
+                    serve.extend(self.links.take_waker(k));
+                }
+            }
+        }
+    }
+
+    fn end(&mut self, _phase: Phase) {
+        let mut leftovers = Vec::new();
+        let mut key = self.links.front();
+        while let Some(k) = key {
+            key = self.links.next(k);
+            if self.links.state(k).arrived {
+                leftovers.push(k);
+            }
+        }
+        for k in leftovers {
+            self.links.unlink(k);
+            self.links.state_mut(k).arrived = false;
+            self.links.relink_before(k, None);
+        }
+    }
+}
+
 impl Waiters {
     pub(crate) fn is_ready(&self) -> bool {
         self.ready
     }
 
-    /// Makes the object ready and notifies its waiters. Never switches.
-    pub(crate) fn set(&mut self, shared: &Shared) {
+    /// Makes the object ready and notifies its waiters. Never switches; returns the wakers
+    /// to call once the lock is released.
+    pub(crate) fn set(&mut self, shared: &Shared) -> Wakes {
         self.ready = true;
-        self.check_and_notify(shared);
+        schedule(shared, self)
     }
 
     /// Makes the object not ready. Waiters a notifier reaches still complete.
@@ -91,49 +171,6 @@ impl Waiters {
         self.links.len()
     }
 
-    /// gevent's `_check_and_notify`: queues a notifier if the object is ready, greenlets wait
-    /// and none is on its way.
-    fn check_and_notify(&mut self, shared: &Shared) {
-        if !self.ready || self.notifier || self.links.is_empty() {
-            return;
-        }
-        let mut key = self.links.front();
-        while let Some(k) = key {
-            if !can_switch_to(self.links.state(k).thread) {
-                // A waiter on another thread's hub, or outside any running hub: no switch can
-                // reach it.
-                self.wake_all();
-                return;
-            }
-            key = self.links.next(k);
-        }
-        self.notifier = true;
-        let shared = shared.clone();
-        greenery_runtime::run_callback(Box::new(move || notify(shared, false)));
-    }
-
-    fn wake_all(&mut self) {
-        while let Some(key) = self.links.pop_front() {
-            self.links.state_mut(key).notified = true;
-            self.links.wake(key);
-        }
-    }
-
-    /// Marks the waiters of one notifier pass as resumed and returns their wakers, in order.
-    fn take_pass(&mut self, arrived: bool) -> Vec<Waker> {
-        let mut wakers = Vec::new();
-        let mut key = self.links.front();
-        while let Some(k) = key {
-            key = self.links.next(k);
-            if self.links.state(k).arrived == arrived {
-                self.links.unlink(k);
-                self.links.state_mut(k).notified = true;
-                wakers.extend(self.links.take_waker(k));
-            }
-        }
-        wakers
-    }
-
     /// Polls one waiting future.
     pub(crate) fn poll(
         &mut self,
@@ -141,9 +178,10 @@ impl Waiters {
         arrival: Arrival,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
-        match *state {
+        match state {
             WaitState::Idle => {
-                let arrived = self.ready && self.notifier && arrival == Arrival::QueueBehind;
+                let notifying = self.notifier.is_active();
+                let arrived = self.ready && notifying && arrival == Arrival::QueueBehind;
                 if self.ready && !arrived {
                     *state = WaitState::Done;
                     return Poll::Ready(());
@@ -156,13 +194,12 @@ impl Waiters {
                 *state = WaitState::Registered(self.links.push_back(link, cx.waker()));
                 Poll::Pending
             }
-            WaitState::Registered(key) => {
-                if self.links.state(key).notified {
-                    self.links.free(key);
-                    *state = WaitState::Done;
+            WaitState::Registered(ticket) => {
+                if self.links.state(ticket.key()).notified {
+                    self.cancel(state);
                     Poll::Ready(())
                 } else {
-                    self.links.set_waker(key, cx.waker());
+                    self.links.set_waker(ticket.key(), cx.waker());
                     Poll::Pending
                 }
             }
@@ -170,50 +207,11 @@ impl Waiters {
         }
     }
 
-    /// Forgets a future dropped in `state`. Nothing is passed on: a pass resumes everyone.
-    pub(crate) fn cancel(&mut self, state: &WaitState) {
-        if let WaitState::Registered(key) = *state {
-            self.links.free(key);
+    /// Forgets a future dropped in `state` (or done). Nothing is passed on: a pass resumes
+    /// everyone.
+    pub(crate) fn cancel(&mut self, state: &mut WaitState) {
+        if let WaitState::Registered(ticket) = std::mem::replace(state, WaitState::Done) {
+            self.links.free(ticket);
         }
     }
-}
-
-/// gevent's `_notify_links`, run as a hub callback: one pass over the waiters (then one over
-/// the late arrivals), each as present when its turn starts. The pass switches to each in
-/// turn, and the next part continues once they have blocked.
-fn notify(shared: Shared, arrived: bool) {
-    let wakers = lock(&shared).take_pass(arrived);
-    let next = move || {
-        if arrived {
-            end_notify(&shared);
-        } else {
-            notify(shared, true);
-        }
-    };
-    if wakers.is_empty() {
-        next();
-    } else {
-        greenery_runtime::switch_then(&wakers, Box::new(next));
-    }
-}
-
-/// The end of a notifier's run: arrivals during the last pass become plain waiters, after the
-/// others (`_links.extend(arrived_while_waiting)`), and another notifier is queued if needed.
-fn end_notify(shared: &Shared) {
-    let mut waiters = lock(shared);
-    let mut leftovers = Vec::new();
-    let mut key = waiters.links.front();
-    while let Some(k) = key {
-        key = waiters.links.next(k);
-        if waiters.links.state(k).arrived {
-            leftovers.push(k);
-        }
-    }
-    for k in leftovers {
-        waiters.links.unlink(k);
-        waiters.links.state_mut(k).arrived = false;
-        waiters.links.relink_before(k, None);
-    }
-    waiters.notifier = false;
-    waiters.check_and_notify(shared);
 }

@@ -42,6 +42,7 @@
 
 mod hub;
 mod ident;
+mod notify;
 mod time;
 mod waitlist;
 
@@ -66,7 +67,8 @@ pub mod futures {
 /// Building blocks shared by greenery's own crates; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::waitlist::WaitList;
+    pub use crate::notify::{Notifier, Policy, Serve, Wakes, lock, schedule};
+    pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a
     /// waiter blocked on the caller's hub: only then can a hub callback switch to it.

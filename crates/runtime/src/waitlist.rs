@@ -1,10 +1,12 @@
 //! A FIFO list of waiters stored in a slab: O(1) push, pop and removal from the middle, and no
 //! allocation once the slab has grown to the largest number of waiters seen at once.
 //!
-//! Each waiter owns its slot (a `usize` key) from [`WaitList::push_back`] until it calls
-//! [`WaitList::free`]: a slot that was taken off the list ([`WaitList::pop_front`],
-//! [`WaitList::unlink`]) stays allocated, so the key stays valid and the waiter can still read
-//! the state its waker left in it.
+//! Each waiter owns its slot from [`WaitList::push_back`] until it gives it back with
+//! [`WaitList::free`]: push returns a [`Ticket`], which is neither `Copy` nor `Clone`, and `free`
+//! consumes it, so only the future that registered a waiter can free its slot, and only once.
+//! A slot that was taken off the list ([`WaitList::pop_front`], [`WaitList::unlink`]) stays
+//! allocated, so its key stays valid and the waiter can still read the state its notifier left
+//! in it. The notifier side addresses slots by their plain `usize` key.
 //!
 //! It lives here, in the runtime, because `greenery-event` and `greenery-sync` both build on it;
 //! it is reachable only through the hidden `__private` module, not part of the public API.
@@ -21,6 +23,18 @@ struct Slot<S> {
     linked: bool,
     waker: Option<Waker>,
     state: S,
+}
+
+/// The ownership of one waiter's slot: returned by [`WaitList::push_back`], given back by
+/// [`WaitList::free`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ticket(u32);
+
+impl Ticket {
+    /// The slot's key, as the notifier side addresses it.
+    pub fn key(&self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// A FIFO list of waiters, each with a waker and a state `S`, addressed by slot keys.
@@ -74,12 +88,12 @@ impl<S> WaitList<S> {
         self.len
     }
 
-    /// Allocates a slot for `state`, links it at the back and returns its key.
+    /// Allocates a slot for `state`, links it at the back and returns its ticket.
     ///
     /// # Panics
     ///
     /// Panics if `u32::MAX - 1` slots are already allocated.
-    pub fn push_back(&mut self, state: S, waker: &Waker) -> usize {
+    pub fn push_back(&mut self, state: S, waker: &Waker) -> Ticket {
         let slot = Slot {
             prev: self.tail,
             next: NIL,
@@ -108,7 +122,7 @@ impl<S> WaitList<S> {
         self.tail = key;
         self.allocated += 1;
         self.len += 1;
-        key as usize
+        Ticket(key)
     }
 
     /// Links the allocated, unlinked slot `key` again, before `before` (at the back if `None`).
@@ -184,8 +198,10 @@ impl<S> WaitList<S> {
         }
     }
 
-    /// Unlinks `key` if needed and releases its slot; the key is invalid afterwards.
-    pub fn free(&mut self, key: usize) {
+    /// Unlinks the waiter of `ticket` if needed and releases its slot; its key is invalid
+    /// afterwards.
+    pub fn free(&mut self, ticket: Ticket) {
+        let key = ticket.key();
         self.unlink(key);
         let slot = &mut self.slots[key];
         slot.waker = None;
@@ -251,11 +267,13 @@ mod tests {
     fn fifo_with_removal_from_the_middle_and_slot_reuse() {
         let waker = Waker::noop();
         let mut list = WaitList::new();
-        let keys: Vec<usize> = (0..5).map(|i| list.push_back(i, waker)).collect();
-        list.free(keys[2]);
+        let mut tickets: Vec<_> = (0..5).map(|i| Some(list.push_back(i, waker))).collect();
+        let keys: Vec<usize> = tickets.iter().flatten().map(super::Ticket::key).collect();
+        list.free(tickets[2].take().unwrap());
         list.unlink(keys[0]);
         assert_eq!(order(&list), [1, 3, 4]);
-        let reused = list.push_back(9, waker);
+        let reused_ticket = list.push_back(9, waker);
+        let reused = reused_ticket.key();
         assert_eq!(reused, keys[2]);
         assert_eq!(order(&list), [1, 3, 4, 9]);
         assert_eq!(list.len(), 4);
@@ -271,8 +289,8 @@ mod tests {
         assert_eq!(list.back(), Some(reused));
         assert_eq!(list.pop_front(), Some(keys[1]));
         assert_eq!(*list.state(keys[0]), 0);
-        for key in [keys[0], keys[1], keys[3], keys[4], reused] {
-            list.free(key);
+        for ticket in tickets.into_iter().flatten().chain([reused_ticket]) {
+            list.free(ticket);
         }
         assert!(list.is_empty());
         assert_eq!(list.len(), 0);

@@ -19,10 +19,12 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use greenery_runtime::__private::{WaitList, can_switch_to, thread_tag};
+use greenery_runtime::__private::{
+    Notifier, Policy, Serve, Ticket, WaitList, Wakes, lock, schedule, thread_tag,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -66,52 +68,83 @@ struct State {
     guards: usize,
     links: WaitList<Link>,
     next_seq: u64,
-    /// A notifier is pending or running (gevent's `_notifier`).
-    notifier: bool,
+    /// gevent's `_notifier`: a pass is pending or running.
+    notifier: Notifier<State>,
     /// Acquirers woken directly that have not run yet.
     in_flight: usize,
 }
 
-fn lock(state: &Arc<Mutex<State>>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
+/// Where a notifier's pass is: the last waiter registered when it started (it serves no one
+/// registered later), and whether that one was served.
+struct Cursor {
+    last: Option<u64>,
+    done: bool,
+}
+
+/// gevent's `_notify_links` with `_notify_all = False`: while a permit is free, a turn serves
+/// the first waiter registered before the pass started; switched to, it takes its permit
+/// before the next turn. Without switching (a waiter on another thread's hub), a turn wakes
+/// as many acquirers as there are free permits without one on its way (`in_flight`), and the
+/// `wait`ers ahead of them.
+impl Policy for State {
+    type Cursor = Cursor;
+
+    fn notifier(&mut self) -> &mut Notifier<State> {
+        &mut self.notifier
+    }
+
+    fn due(&self) -> Option<usize> {
+        if self.counter == 0 {
+            return None;
+        }
+        self.links.front().map(|key| self.links.state(key).thread)
+    }
+
+    fn start(&mut self) -> Cursor {
+        Cursor {
+            last: self.links.back().map(|key| self.links.state(key).seq),
+            done: false,
+        }
+    }
+
+    fn turn(&mut self, cursor: &mut Cursor, switching: bool, serve: &mut Serve) {
+        while serve.is_empty() {
+            if !switching {
+                if self.counter <= self.in_flight {
+                    return;
+                }
+                let Some(key) = self.links.pop_front() else {
+                    return;
+                };
+                let link = self.links.state_mut(key);
+                link.notified = Notified::Directly;
+                if link.kind == Kind::Acquire {
+                    self.in_flight += 1;
+                }
+                serve.extend(self.links.take_waker(key));
+                continue;
+            }
+            if cursor.done || self.counter == 0 {
+                return;
+            }
+            let Some(key) = self.links.front() else {
+                return;
+            };
+            let seq = self.links.state(key).seq;
+            if cursor.last.is_none_or(|last| seq > last) {
+                return;
+            }
+            self.links.unlink(key);
+            self.links.state_mut(key).notified = Notified::ByNotifier;
+            cursor.done = cursor.last == Some(seq);
+            // Switched to, the waiter runs now, until it blocks.
+            serve.extend(self.links.take_waker(key));
+        }
+    }
 }
 
 impl State {
-    /// gevent's `_check_and_notify`: queues a notifier if a permit is free, greenlets wait and
-    /// none is on its way.
-    fn check_and_notify(&mut self, shared: &Arc<Mutex<State>>) {
-        if self.counter == 0 || self.notifier {
-            return;
-        }
-        let Some(head) = self.links.front() else {
-            return;
-        };
-        if can_switch_to(self.links.state(head).thread) {
-            self.notifier = true;
-            let shared = shared.clone();
-            greenery_runtime::run_callback(Box::new(move || start_notify(shared)));
-        } else {
-            self.wake_directly();
-        }
-    }
-
-    /// Wakes as many acquirers as there are free permits without one on its way, and the
-    /// `wait`ers ahead of them.
-    fn wake_directly(&mut self) {
-        while self.counter > self.in_flight {
-            let Some(key) = self.links.pop_front() else {
-                break;
-            };
-            let link = self.links.state_mut(key);
-            link.notified = Notified::Directly;
-            if link.kind == Kind::Acquire {
-                self.in_flight += 1;
-            }
-            self.links.wake(key);
-        }
-    }
-
-    fn link(&mut self, kind: Kind, cx: &Context<'_>) -> usize {
+    fn link(&mut self, kind: Kind, cx: &Context<'_>) -> Ticket {
         self.next_seq += 1;
         let link = Link {
             kind,
@@ -152,71 +185,10 @@ impl State {
     }
 
     /// Adds a free permit (a release). Never switches.
-    fn give_back(&mut self, shared: &Arc<Mutex<State>>) {
+    fn give_back(&mut self, shared: &Arc<Mutex<State>>) -> Wakes {
         self.counter += 1;
-        self.check_and_notify(shared);
+        schedule(shared, self)
     }
-}
-
-/// gevent's `_notify_links` with `_notify_all = False`, run as a hub callback: it serves the
-/// waiters registered before it started.
-fn start_notify(shared: Arc<Mutex<State>>) {
-    let last = {
-        let state = lock(&shared);
-        state.links.back().map(|key| state.links.state(key).seq)
-    };
-    match last {
-        Some(last) => notify(shared, last),
-        None => end_notify(&shared),
-    }
-}
-
-/// The notifier's loop from the first waiter on, up to the one registered as `last`: while a
-/// permit is free, it switches to the next waiter (which runs until it blocks) and continues
-/// in a callback of its own.
-fn notify(shared: Arc<Mutex<State>>, last: u64) {
-    loop {
-        let (waker, was_last) = {
-            let mut state = lock(&shared);
-            if state.counter == 0 {
-                break;
-            }
-            let Some(key) = state.links.front() else {
-                break;
-            };
-            let seq = state.links.state(key).seq;
-            if seq > last {
-                break;
-            }
-            state.links.unlink(key);
-            state.links.state_mut(key).notified = Notified::ByNotifier;
-            (state.links.take_waker(key), seq == last)
-        };
-        if let Some(waker) = waker {
-            // The waiter runs now, until it blocks.
-            greenery_runtime::switch_then(
-                [&waker],
-                Box::new(move || {
-                    if was_last {
-                        end_notify(&shared);
-                    } else {
-                        notify(shared, last);
-                    }
-                }),
-            );
-            return;
-        }
-        if was_last {
-            break;
-        }
-    }
-    end_notify(&shared);
-}
-
-fn end_notify(shared: &Arc<Mutex<State>>) {
-    let mut state = lock(shared);
-    state.notifier = false;
-    state.check_and_notify(shared);
 }
 
 /// The error of releasing a `BoundedSemaphore` (or a `Lock`) more times than it was acquired.
@@ -249,7 +221,7 @@ impl Core {
                 guards: 0,
                 links: WaitList::new(),
                 next_seq: 0,
-                notifier: false,
+                notifier: Notifier::new(),
                 in_flight: 0,
             })),
             bound,
@@ -292,7 +264,9 @@ impl Core {
                 return Err(OverRelease(()));
             }
         }
-        state.give_back(&self.state);
+        let wakes = state.give_back(&self.state);
+        drop(state);
+        wakes.wake();
         Ok(())
     }
 
@@ -303,7 +277,9 @@ impl Core {
     fn release_guard(&self) {
         let mut state = self.lock();
         state.guards -= 1;
-        state.give_back(&self.state);
+        let wakes = state.give_back(&self.state);
+        drop(state);
+        wakes.wake();
     }
 
     fn forget_guard(&self) {
@@ -383,8 +359,17 @@ impl fmt::Debug for SemaphoreGuard<'_> {
 #[derive(Debug)]
 enum Step {
     Idle,
-    Waiting(usize),
+    Waiting(Ticket),
     Done,
+}
+
+impl Step {
+    /// Ends the wait: the step is done, and the waiter's slot is given back.
+    fn finish(&mut self, links: &mut WaitList<Link>) {
+        if let Step::Waiting(ticket) = std::mem::replace(self, Step::Done) {
+            links.free(ticket);
+        }
+    }
 }
 
 /// The future returned by `acquire()` on [`Semaphore`](crate::Semaphore) and
@@ -402,7 +387,7 @@ impl<'a> Future for Acquire<'a> {
         let this = self.get_mut();
         let core = this.core;
         let mut state = core.lock();
-        match this.step {
+        match &this.step {
             Step::Idle => {
                 if state.counter > 0 {
                     state.take();
@@ -412,12 +397,12 @@ impl<'a> Future for Acquire<'a> {
                 this.step = Step::Waiting(state.link(Kind::Acquire, cx));
                 Poll::Pending
             }
-            Step::Waiting(key) => {
+            Step::Waiting(ticket) => {
+                let key = ticket.key();
                 if state.take_notification(key) {
                     if state.counter > 0 {
                         state.take();
-                        state.links.free(key);
-                        this.step = Step::Done;
+                        this.step.finish(&mut state.links);
                         return Poll::Ready(SemaphoreGuard { core });
                     }
                     // Someone took the permit before we ran: wait again, keeping our place.
@@ -433,13 +418,15 @@ impl<'a> Future for Acquire<'a> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if let Step::Waiting(key) = self.step {
+        if let Step::Waiting(ticket) = std::mem::replace(&mut self.step, Step::Done) {
             let mut state = self.core.lock();
-            let notified = state.take_notification(key);
-            state.links.free(key);
+            let notified = state.take_notification(ticket.key());
+            state.links.free(ticket);
             if notified {
                 // Woken but never ran: pass the wake-up on.
-                state.check_and_notify(&self.core.state);
+                let wakes = schedule(&self.core.state, &mut *state);
+                drop(state);
+                wakes.wake();
             }
         }
     }
@@ -465,7 +452,7 @@ impl Future for Wait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.get_mut();
         let mut state = this.core.lock();
-        match this.step {
+        match &this.step {
             Step::Idle => {
                 if state.counter > 0 {
                     this.step = Step::Done;
@@ -474,10 +461,10 @@ impl Future for Wait<'_> {
                 this.step = Step::Waiting(state.link(Kind::Wait, cx));
                 Poll::Pending
             }
-            Step::Waiting(key) => {
+            Step::Waiting(ticket) => {
+                let key = ticket.key();
                 if state.take_notification(key) {
-                    state.links.free(key);
-                    this.step = Step::Done;
+                    this.step.finish(&mut state.links);
                     return Poll::Ready(state.counter);
                 }
                 state.links.set_waker(key, cx.waker());
@@ -490,11 +477,11 @@ impl Future for Wait<'_> {
 
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
-        if let Step::Waiting(key) = self.step {
+        if let Step::Waiting(ticket) = &self.step {
             // A `wait` takes nothing, so there is nothing to pass on.
             let mut state = self.core.lock();
-            state.take_notification(key);
-            state.links.free(key);
+            state.take_notification(ticket.key());
+            self.step.finish(&mut state.links);
         }
     }
 }

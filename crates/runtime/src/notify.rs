@@ -1,0 +1,222 @@
+//! One notifier for every primitive: gevent's `_notify_links` and `Queue._unlock`, a hub
+//! callback that switches to the waiters it serves, one at a time.
+//!
+//! A primitive keeps its waiters and its rules in a state `P` behind an `Arc<Mutex<P>>`, and
+//! says through [`Policy`] whom each turn of a pass serves. Everything else is done here, the
+//! same way for every primitive:
+//!
+//! - at most one pass is pending or running per object ([`Notifier`], gevent's `_notifier`
+//!   and `_event_unlock`); [`schedule`] is a no-op while one is;
+//! - a pass is a hub callback queued at the back of the run queue; each turn that serves a
+//!   waiter switches to it ([`switch_then`]): it runs at once, until it blocks, and the pass
+//!   then continues as the same callback (the same box: a hand-off allocates nothing once the
+//!   object has run one pass);
+//! - when the waiter a pass would serve first blocked on another thread's hub, or the calling
+//!   thread's hub is not running, no switch can reach it: the whole pass is run at once and its
+//!   waiters are only woken;
+//! - wakers are called after the object's lock is released: [`schedule`] hands them back as
+//!   [`Wakes`], which the caller wakes once it has dropped its guard;
+//! - a pass dropped before it finished (its hub went away) serves everyone at once, so no
+//!   waiter is left asleep.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+use smallvec::SmallVec;
+
+use crate::__private::can_switch_to;
+use crate::hub::{Callback, run_callback, switch_then};
+
+/// The rules of one primitive's notifier, implemented by its shared state.
+pub trait Policy: Sized + 'static {
+    /// Where a pass is between two turns.
+    type Cursor: 'static;
+
+    /// The notifier of this object, kept in its state.
+    fn notifier(&mut self) -> &mut Notifier<Self>;
+
+    /// The thread tag ([`thread_tag`](crate::__private::thread_tag)) of the waiter that
+    /// decides whether a pass can switch (usually the first one it would serve), or `None` if
+    /// a pass would serve no one now.
+    fn due(&self) -> Option<usize>;
+
+    /// Starts a pass: the cursor of its first turn.
+    fn start(&mut self) -> Self::Cursor;
+
+    /// Takes one turn: serves the next waiter (or several: they then run one after another)
+    /// and pushes its waker to `serve`, or leaves `serve` empty when the pass is over. With
+    /// `switching`, the wakers are switched to before the next turn, so those waiters have run
+    /// by then; without, they are only woken, and run later.
+    fn turn(&mut self, cursor: &mut Self::Cursor, switching: bool, serve: &mut Serve);
+
+    /// Ends a pass (after the turn that returned `None`).
+    fn end(&mut self, cursor: Self::Cursor) {
+        let _ = cursor;
+    }
+}
+
+/// Whether a pass is pending or running, and the box of the last pass, kept for the next.
+pub struct Notifier<P: Policy> {
+    active: bool,
+    spare: Option<Box<Pass<P>>>,
+}
+
+impl<P: Policy> Notifier<P> {
+    /// A notifier with no pass.
+    pub const fn new() -> Self {
+        Notifier {
+            active: false,
+            spare: None,
+        }
+    }
+
+    /// Returns `true` while a pass is pending or running.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+impl<P: Policy> Default for Notifier<P> {
+    fn default() -> Self {
+        Notifier::new()
+    }
+}
+
+impl<P: Policy> std::fmt::Debug for Notifier<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+/// The wakers of the waiters one turn serves: one, inline, in most turns.
+pub type Serve = SmallVec<[Waker; 1]>;
+
+/// Wakers to call once the object's lock is released.
+#[derive(Debug, Default)]
+#[must_use = "call `wake` after dropping the lock, or the waiters sleep forever"]
+pub struct Wakes(Vec<Waker>);
+
+impl Wakes {
+    /// No wakers.
+    pub const fn none() -> Self {
+        Wakes(Vec::new())
+    }
+
+    /// Adds `waker`, to be woken after the ones already here.
+    pub fn push(&mut self, waker: Waker) {
+        self.0.push(waker);
+    }
+
+    /// Adds the wakers of `other` after these.
+    pub fn append(&mut self, mut other: Wakes) {
+        self.0.append(&mut other.0);
+    }
+
+    /// Wakes them all, in order. Call it after the lock is released.
+    pub fn wake(self) {
+        self.0.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Locks `shared`, ignoring poison: the states keep their invariants between statements.
+pub fn lock<P>(shared: &Arc<Mutex<P>>) -> MutexGuard<'_, P> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// gevent's `_check_and_notify` (and `_schedule_unlock`): unless a pass is pending or
+/// running, or no one would be served, queues one at the back of the run queue. When no
+/// switch can reach the first waiter, runs the whole pass now and returns the wakers to call
+/// once `state`'s lock is released.
+pub fn schedule<P: Policy>(shared: &Arc<Mutex<P>>, state: &mut P) -> Wakes {
+    if state.notifier().active {
+        return Wakes::none();
+    }
+    let Some(thread) = state.due() else {
+        return Wakes::none();
+    };
+    if !can_switch_to(thread) {
+        return serve_now(state);
+    }
+    let notifier = state.notifier();
+    notifier.active = true;
+    let mut pass = notifier.spare.take().unwrap_or_else(|| {
+        Box::new(Pass {
+            shared: None,
+            cursor: None,
+        })
+    });
+    pass.shared = Some(shared.clone());
+    run_callback(pass);
+    Wakes::none()
+}
+
+/// Runs a whole pass without switching; returns the wakers of the waiters it served.
+fn serve_now<P: Policy>(state: &mut P) -> Wakes {
+    let mut wakes = Vec::new();
+    let mut serve = Serve::new();
+    let mut cursor = state.start();
+    loop {
+        state.turn(&mut cursor, false, &mut serve);
+        if serve.is_empty() {
+            break;
+        }
+        wakes.extend(serve.drain(..));
+    }
+    state.end(cursor);
+    Wakes(wakes)
+}
+
+/// A pass of a notifier: its hold on the object while it is scheduled or running (`None`
+/// while its box waits in the notifier for the next pass: a strong handle there would be a
+/// cycle), and its place.
+struct Pass<P: Policy> {
+    shared: Option<Arc<Mutex<P>>>,
+    cursor: Option<P::Cursor>,
+}
+
+impl<P: Policy> Callback for Pass<P> {
+    fn call(mut self: Box<Self>) {
+        let shared = self
+            .shared
+            .take()
+            .expect("a scheduled pass holds its object");
+        let mut state = lock(&shared);
+        let cursor = match &mut self.cursor {
+            Some(cursor) => cursor,
+            None => self.cursor.insert(state.start()),
+        };
+        let mut serve = Serve::new();
+        state.turn(cursor, true, &mut serve);
+        if !serve.is_empty() {
+            // Unlocked before the switch: the waiters switched to use the object.
+            drop(state);
+            self.shared = Some(shared);
+            switch_then(&serve, self);
+            return;
+        }
+        if let Some(cursor) = self.cursor.take() {
+            state.end(cursor);
+        }
+        let notifier = state.notifier();
+        notifier.active = false;
+        notifier.spare = Some(self);
+        let wakes = schedule(&shared, &mut state);
+        drop(state);
+        wakes.wake();
+    }
+}
+
+impl<P: Policy> Drop for Pass<P> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            let wakes = {
+                let mut state = lock(&shared);
+                state.notifier().active = false;
+                serve_now(&mut *state)
+            };
+            wakes.wake();
+        }
+    }
+}
