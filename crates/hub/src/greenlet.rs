@@ -677,9 +677,10 @@ impl<T: 'static> Greenlet<T> {
     ///
     /// The greenlet's future is dropped at its current await point, from the hub's run queue
     /// (as gevent delivers `GreenletExit` from a hub callback), so its destructors run: guards
-    /// release their semaphores and locks. A greenlet that has not started never runs. When
-    /// this returns, the greenlet is dead and its earlier links have run. Killing a finished
-    /// greenlet does nothing.
+    /// release their semaphores and locks. When this returns, the greenlet is dead and its
+    /// earlier links have run. A greenlet that has not started never runs: it is dead at once,
+    /// and its links run later, from the hub (as in gevent). Killing a finished greenlet does
+    /// nothing.
     ///
     /// # Cancel safety
     ///
@@ -796,16 +797,38 @@ impl<T: 'static> Greenlet<T> {
         })
     }
 
-    /// Like [`link`](Greenlet::link), but `callback` runs only if the greenlet failed
-    /// (panicked or was killed).
+    /// Like [`link`](Greenlet::link), but `callback` runs only if the greenlet failed in any
+    /// way: it panicked or was killed.
+    ///
+    /// This is not quite gevent's `link_exception`: a greenlet killed with the default
+    /// `GreenletExit` counts as successful in gevent, so gevent's `link_exception` does not
+    /// fire for it, while this fires with [`GreenletError::Killed`]. For gevent's behaviour,
+    /// use [`link_failure`](Greenlet::link_failure).
     ///
     /// # Examples
     ///
+    /// Keep the first result and kill the rest: this link fires for the killed greenlet.
+    ///
     /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use greenery::prelude::*;
+    /// use greenery::GreenletError;
+    ///
     /// greenery::run(async {
-    ///     let g = greenery::spawn(std::future::pending::<()>());
-    ///     g.link_exception(|g| assert!(g.error().is_some()));
-    ///     g.kill().await;
+    ///     let failures = Rc::new(RefCell::new(Vec::new()));
+    ///     let greenlets = vec![
+    ///         greenery::spawn(std::future::pending::<&str>()),
+    ///         greenery::spawn(async { "fast" }),
+    ///     ];
+    ///     for g in &greenlets {
+    ///         let failures = failures.clone();
+    ///         g.link_exception(move |g| failures.borrow_mut().push(g.error()));
+    ///     }
+    ///     let first = greenery::iwait(&greenlets).next().await.unwrap();
+    ///     assert_eq!(first.value(), Some("fast"));
+    ///     greenery::killall(greenlets).await;
+    ///     assert_eq!(*failures.borrow(), [Some(GreenletError::Killed)]);
     /// });
     /// ```
     pub fn link_exception(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
@@ -814,6 +837,65 @@ impl<T: 'static> Greenlet<T> {
                 callback(greenlet);
             }
         })
+    }
+
+    /// Like [`link`](Greenlet::link), but `callback` runs only if the greenlet failed in a way
+    /// other than being killed: today, if it panicked ([`GreenletError::Panicked`]).
+    ///
+    /// This is exactly gevent's `link_exception`, since a kill counts as success in gevent.
+    /// Use it for the "first result wins, kill the rest" idiom, where the killed greenlets
+    /// are no failure; [`link_exception`](Greenlet::link_exception) fires for them too.
+    ///
+    /// # Examples
+    ///
+    /// Keep the first result and kill the rest: this link does not fire for the killed
+    /// greenlet, only for the one that panicked.
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use greenery::prelude::*;
+    /// use greenery::GreenletError;
+    ///
+    /// greenery::set_report_panics(false);
+    /// greenery::run(async {
+    ///     let failures = Rc::new(RefCell::new(Vec::new()));
+    ///     let greenlets = vec![
+    ///         greenery::spawn(async { panic!("broken") }),
+    ///         greenery::spawn(async { "fast" }),
+    ///         greenery::spawn(std::future::pending::<&str>()),
+    ///     ];
+    ///     for g in &greenlets {
+    ///         let failures = failures.clone();
+    ///         g.link_failure(move |g| failures.borrow_mut().push(g.error()));
+    ///     }
+    ///     let mut ready = greenery::iwait(&greenlets);
+    ///     let first_value = loop {
+    ///         if let Some(value) = ready.next().await.unwrap().value() {
+    ///             break value;
+    ///         }
+    ///     };
+    ///     assert_eq!(first_value, "fast");
+    ///     greenery::killall(greenlets.clone()).await;
+    ///     assert_eq!(*failures.borrow(), [Some(GreenletError::Panicked("broken".into()))]);
+    /// });
+    /// ```
+    pub fn link_failure(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
+        self.link(move |greenlet| {
+            if greenlet.failed_not_killed() {
+                callback(greenlet);
+            }
+        })
+    }
+
+    /// Whether the greenlet failed in a way other than being killed.
+    fn failed_not_killed(&self) -> bool {
+        match &self.inner.state.borrow().outcome {
+            Outcome::Failed(error) | Outcome::FailedUnstarted(error) => {
+                !matches!(**error, GreenletError::Killed)
+            }
+            _ => false,
+        }
     }
 
     /// Removes a link registered with [`link`](Greenlet::link) and friends; returns `false` if

@@ -29,7 +29,8 @@
 //! - A greenlet is a future: it switches only at `.await`, and it cannot be resumed with an
 //!   exception. Killing it drops the future at its await point, which runs its destructors.
 //! - A killed greenlet has failed with [`GreenletError::Killed`]; in gevent, `GreenletExit`
-//!   counts as success.
+//!   counts as success. So [`Greenlet::link_exception`] fires for a kill, and
+//!   [`Greenlet::link_failure`] is gevent's `link_exception`.
 //! - A panic is gevent's uncaught exception: it is caught, the greenlet fails with
 //!   [`GreenletError::Panicked`], and a line is printed on stderr (see
 //!   [`greenery_runtime::set_report_panics`]).

@@ -36,7 +36,8 @@ pub type WaitReady<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 /// }
 ///
 /// greenery::run(async {
-///     assert_eq!(greenery::wait([&Ready]).await, [0]);
+///     let ready = greenery::wait([&Ready, &Ready]).await;
+///     assert_eq!(ready.len(), 2);
 /// });
 /// ```
 pub trait Waitable {
@@ -57,47 +58,80 @@ impl<T: 'static> Waitable for Greenlet<T> {
     }
 }
 
-/// Returns a [`Stream`] of the indices of `objects`, in the order they become ready
-/// (gevent's `iwait`).
+/// Returns a [`Stream`] of `objects`, each yielded once it is ready, in the order they become
+/// ready (gevent's `iwait`).
 ///
-/// The stream ends once every object was ready. Objects that are ready when the stream is
-/// first polled come first, in their order in `objects`.
+/// The stream yields the objects themselves, as gevent's `iwait` does. It ends once every
+/// object was ready. Objects that are ready when the stream is first polled come first, in
+/// their order in `objects`.
+///
+/// Objects of different types can be waited on together as `&dyn Waitable`. To learn an
+/// object's position in `objects`, compare addresses:
+/// `objects.iter().position(|o| std::ptr::eq(o, ready))`.
+///
+/// # Cancel safety
+///
+/// `.next()` on the stream is cancel safe: an object that became ready while a `.next()`
+/// future was dropped is yielded by the next one. Dropping the stream consumes nothing from
+/// the objects.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use futures_lite::StreamExt;
-/// use greenery::{iwait, spawn};
-/// use greenery::sleep;
+/// use greenery::prelude::*;
+/// use greenery::{iwait, sleep, spawn};
 ///
 /// greenery::run(async {
-///     let slow = spawn(sleep(Duration::from_millis(20)));
-///     let fast = spawn(sleep(Duration::from_millis(1)));
-///     let order: Vec<usize> = iwait([&slow, &fast]).collect().await;
-///     assert_eq!(order, [1, 0]);
+///     let slow = spawn(async { sleep(Duration::from_millis(20)).await; "slow" });
+///     let fast = spawn(async { "fast" });
+///     let mut ready = iwait([&slow, &fast]);
+///     let first = ready.next().await.unwrap();
+///     assert_eq!(first.value(), Some("fast"));
+///     assert_eq!(first.id(), fast.id());
+///     let second = ready.next().await.unwrap();
+///     assert_eq!(second.value(), Some("slow"));
+///     assert!(ready.next().await.is_none());
+/// });
+/// ```
+///
+/// Greenlets and other objects together, and the index of the first one ready:
+///
+/// ```
+/// use greenery::prelude::*;
+/// use greenery::Waitable;
+///
+/// greenery::run(async {
+///     let worker = greenery::spawn(std::future::pending::<()>());
+///     let finished = greenery::spawn(async {});
+///     let objects: [&dyn Waitable; 2] = [&worker, &finished];
+///     let first = greenery::iwait(objects).next().await.unwrap();
+///     let index = objects.iter().position(|&o| std::ptr::addr_eq(o, first));
+///     assert_eq!(index, Some(1));
+///     worker.kill().await;
 /// });
 /// ```
 #[doc(alias = "gevent.iwait")]
-pub fn iwait<'a, W>(objects: impl IntoIterator<Item = &'a W>) -> Iwait<'a>
+pub fn iwait<'a, W>(objects: impl IntoIterator<Item = &'a W>) -> Iwait<'a, W>
 where
     W: Waitable + ?Sized + 'a,
 {
-    let futures: Vec<WaitReady<'a>> = objects
+    let objects: Vec<(&'a W, WaitReady<'a>)> = objects
         .into_iter()
-        .map(|object| object.wait_ready())
+        .map(|object| (object, object.wait_ready()))
         .collect();
-    let count = futures.len();
+    let count = objects.len();
     // Every entry starts queued, so the first poll polls them all, in order.
     let shared = Arc::new(Shared(Mutex::new(Ready {
         order: (0..count).collect(),
         queued: vec![true; count],
         waker: None,
     })));
-    let entries = futures
+    let entries = objects
         .into_iter()
         .enumerate()
-        .map(|(index, future)| Entry {
+        .map(|(index, (object, future))| Entry {
+            object,
             future: Some(future),
             waker: Waker::from(Arc::new(EntryWaker {
                 index,
@@ -112,15 +146,29 @@ where
     }
 }
 
-/// The stream returned by [`iwait`].
+/// The stream returned by [`iwait`]: yields each object once it is ready.
+///
+/// # Examples
+///
+/// ```
+/// use greenery::prelude::*;
+///
+/// greenery::run(async {
+///     let g = greenery::spawn(async { 7 });
+///     let mut ready: greenery::Iwait<'_, greenery::Greenlet<i32>> = greenery::iwait([&g]);
+///     assert_eq!(ready.next().await.and_then(|g| g.value()), Some(7));
+/// });
+/// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct Iwait<'a> {
-    entries: Vec<Entry<'a>>,
+pub struct Iwait<'a, W: ?Sized> {
+    entries: Vec<Entry<'a, W>>,
     pending: usize,
     shared: Arc<Shared>,
 }
 
-struct Entry<'a> {
+struct Entry<'a, W: ?Sized> {
+    object: &'a W,
+    /// `None` once the object was yielded.
     future: Option<WaitReady<'a>>,
     waker: Waker,
 }
@@ -168,7 +216,7 @@ impl Wake for EntryWaker {
     }
 }
 
-impl fmt::Debug for Iwait<'_> {
+impl<W: ?Sized> fmt::Debug for Iwait<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Iwait")
             .field("objects", &self.entries.len())
@@ -177,16 +225,17 @@ impl fmt::Debug for Iwait<'_> {
     }
 }
 
-impl Stream for Iwait<'_> {
-    type Item = usize;
+impl<'a, W: ?Sized> Stream for Iwait<'a, W> {
+    type Item = &'a W;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<usize>> {
-        if self.pending == 0 {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<&'a W>> {
+        let this = self.get_mut();
+        if this.pending == 0 {
             return Poll::Ready(None);
         }
         loop {
             let next = {
-                let mut ready = self.shared.lock();
+                let mut ready = this.shared.lock();
                 let next = ready.order.pop_front();
                 match next {
                     Some(index) => ready.queued[index] = false,
@@ -197,7 +246,7 @@ impl Stream for Iwait<'_> {
             let Some(index) = next else {
                 return Poll::Pending;
             };
-            let entry = &mut self.entries[index];
+            let entry = &mut this.entries[index];
             let Some(future) = entry.future.as_mut() else {
                 continue;
             };
@@ -207,26 +256,41 @@ impl Stream for Iwait<'_> {
                 .is_ready()
             {
                 entry.future = None;
-                self.pending -= 1;
-                return Poll::Ready(Some(index));
+                this.pending -= 1;
+                return Poll::Ready(Some(entry.object));
             }
         }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.pending, Some(self.pending))
     }
 }
 
 /// The builder returned by [`wait`]; `.await` it.
+///
+/// # Examples
+///
+/// ```
+/// greenery::run(async {
+///     let g = greenery::spawn(async {});
+///     let wait: greenery::Wait<'_, greenery::Greenlet<()>> = greenery::wait([&g]);
+///     assert_eq!(wait.await.len(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Wait<'a> {
-    stream: Iwait<'a>,
+pub struct Wait<'a, W: ?Sized> {
+    stream: Iwait<'a, W>,
     timeout: Option<Duration>,
     count: Option<usize>,
 }
 
-/// Waits until every object in `objects` is ready and returns their indices in the order they
-/// became ready (gevent's `wait(objects)`).
+/// Waits until every object in `objects` is ready and returns them in the order they became
+/// ready (gevent's `wait(objects)`).
 ///
 /// [`Wait::timeout`] and [`Wait::count`] stop earlier, as gevent's `timeout=` and `count=` do;
-/// the result then holds the objects that were ready by then.
+/// the result then holds the objects that were ready by then. The result holds the objects
+/// themselves, as in gevent; [`iwait`] tells how to learn their positions in `objects`.
 ///
 /// # Cancel safety
 ///
@@ -236,19 +300,19 @@ pub struct Wait<'a> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use greenery::{spawn, wait};
-/// use greenery::sleep;
+/// use greenery::{sleep, spawn, wait};
 ///
 /// greenery::run(async {
-///     let a = spawn(sleep(Duration::from_millis(10)));
-///     let b = spawn(sleep(Duration::from_secs(10)));
+///     let a = spawn(async { sleep(Duration::from_millis(10)).await; "a" });
+///     let b = spawn(async { sleep(Duration::from_secs(10)).await; "b" });
 ///     let ready = wait([&a, &b]).timeout(Duration::from_millis(100)).await;
-///     assert_eq!(ready, [0]);
+///     let values: Vec<_> = ready.iter().map(|g| g.value().unwrap()).collect();
+///     assert_eq!(values, ["a"]);
 ///     b.kill().await;
 /// });
 /// ```
 #[doc(alias = "gevent.wait")]
-pub fn wait<'a, W>(objects: impl IntoIterator<Item = &'a W>) -> Wait<'a>
+pub fn wait<'a, W>(objects: impl IntoIterator<Item = &'a W>) -> Wait<'a, W>
 where
     W: Waitable + ?Sized + 'a,
 {
@@ -259,7 +323,7 @@ where
     }
 }
 
-impl<'a> Wait<'a> {
+impl<W: ?Sized> Wait<'_, W> {
     /// Stops waiting after `duration`.
     ///
     /// # Examples
@@ -284,9 +348,11 @@ impl<'a> Wait<'a> {
     ///
     /// ```
     /// greenery::run(async {
-    ///     let a = greenery::spawn(async {});
-    ///     let b = greenery::spawn(async {});
-    ///     assert_eq!(greenery::wait([&a, &b]).count(1).await, [0]);
+    ///     let a = greenery::spawn(async { "a" });
+    ///     let b = greenery::spawn(async { "b" });
+    ///     let ready = greenery::wait([&a, &b]).count(1).await;
+    ///     assert_eq!(ready.len(), 1);
+    ///     assert_eq!(ready[0].value(), Some("a"));
     /// });
     /// ```
     pub fn count(mut self, count: usize) -> Self {
@@ -295,7 +361,7 @@ impl<'a> Wait<'a> {
     }
 }
 
-impl fmt::Debug for Wait<'_> {
+impl<W: ?Sized> fmt::Debug for Wait<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
             .field("timeout", &self.timeout)
@@ -304,9 +370,9 @@ impl fmt::Debug for Wait<'_> {
     }
 }
 
-impl<'a> IntoFuture for Wait<'a> {
-    type Output = Vec<usize>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Vec<usize>> + 'a>>;
+impl<'a, W: ?Sized + 'a> IntoFuture for Wait<'a, W> {
+    type Output = Vec<&'a W>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Vec<&'a W>> + 'a>>;
 
     fn into_future(self) -> Self::IntoFuture {
         let Wait {
@@ -317,8 +383,8 @@ impl<'a> IntoFuture for Wait<'a> {
         Box::pin(async move {
             let limit = count.unwrap_or(usize::MAX);
             let mut ready = Vec::new();
-            collect_until(&mut stream, timeout, |index| {
-                ready.push(index);
+            collect_until(&mut stream, timeout, |object| {
+                ready.push(object);
                 ready.len() < limit
             })
             .await;
@@ -329,10 +395,10 @@ impl<'a> IntoFuture for Wait<'a> {
 
 /// Feeds `stream`'s items to `keep_going` until it returns `false`, the stream ends, or the
 /// deadline passes.
-async fn collect_until(
-    stream: &mut Iwait<'_>,
+async fn collect_until<'a, W: ?Sized>(
+    stream: &mut Iwait<'a, W>,
     timeout: Option<Duration>,
-    mut keep_going: impl FnMut(usize) -> bool,
+    mut keep_going: impl FnMut(&'a W) -> bool,
 ) {
     let deadline = timeout.map(|duration| Instant::now() + duration);
     loop {
@@ -347,7 +413,7 @@ async fn collect_until(
             }
         };
         match next {
-            Some(index) if keep_going(index) => {}
+            Some(object) if keep_going(object) => {}
             _ => return,
         }
     }
@@ -487,8 +553,7 @@ impl<T: 'static> IntoFuture for JoinAll<T> {
             let mut done = Vec::new();
             let mut failure = None;
             let mut stream = iwait(&greenlets);
-            collect_until(&mut stream, timeout, |index| {
-                let greenlet = &greenlets[index];
+            collect_until(&mut stream, timeout, |greenlet| {
                 if raise_error {
                     if let Some(error) = greenlet.error() {
                         failure = Some(error);

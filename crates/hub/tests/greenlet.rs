@@ -1,11 +1,14 @@
-//! Greenlet lifecycle: kill, panics, links, joinall, iwait and timeouts.
+//! Greenlet lifecycle: kill, panics, links, joinall, wait, iwait and timeouts.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use futures_lite::StreamExt;
-use greenery_hub::{GreenletError, iwait, joinall, killall, spawn, spawn_later, wait};
+use greenery_hub::{
+    Greenlet, GreenletError, WaitReady, Waitable, iwait, joinall, killall, spawn, spawn_later, wait,
+};
 use greenery_runtime::{Timeout, run, sleep, timeout};
 
 type Log = Rc<RefCell<Vec<String>>>;
@@ -159,6 +162,141 @@ fn links_run_in_registration_order_and_a_panicking_link_does_not_stop_the_others
 }
 
 #[test]
+fn link_failure_fires_on_a_panic_but_not_on_success_or_a_kill() {
+    greenery_runtime::set_report_panics(false);
+    let log = log();
+    run(async {
+        let ok = spawn(async { 1 });
+        let bad = spawn(async { panic!("boom") });
+        let stuck = spawn(std::future::pending::<i32>());
+        let unstarted = spawn(async { 2 });
+        for (name, g) in [
+            ("ok", &ok),
+            ("bad", &bad),
+            ("stuck", &stuck),
+            ("unstarted", &unstarted),
+        ] {
+            g.set_name(name);
+            let l = log.clone();
+            g.link_failure(move |g| push(&l, format!("failure {}: {:?}", g.name(), g.error())));
+            let l = log.clone();
+            g.link(move |g| push(&l, format!("ended {}", g.name())));
+        }
+        push(&log, "killing unstarted");
+        unstarted.kill().await;
+        push(&log, "joining");
+        joinall([ok.clone(), bad.clone()]).await.unwrap();
+        push(&log, "killing stuck");
+        stuck.kill().await;
+        push(&log, "killed");
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "killing unstarted",
+            // Killed before it started: dead at once, its links run from the hub.
+            "joining",
+            "ended unstarted",
+            "ended ok",
+            "failure bad: Some(Panicked(\"boom\"))",
+            "ended bad",
+            "killing stuck",
+            "ended stuck",
+            "killed",
+        ]
+    );
+    greenery_runtime::set_report_panics(true);
+}
+
+#[test]
+fn link_failure_fires_when_a_killed_greenlets_destructor_panics() {
+    // The kill became a panic: that is a real failure.
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("cleanup failed");
+        }
+    }
+    greenery_runtime::set_report_panics(false);
+    let log = log();
+    run(async {
+        let g = spawn(async {
+            let _guard = PanicOnDrop;
+            std::future::pending::<()>().await;
+        });
+        let l = log.clone();
+        g.link_failure(move |g| push(&l, format!("failure: {:?}", g.error())));
+        sleep(Duration::ZERO).await;
+        g.kill().await;
+        push(&log, "killed");
+    });
+    assert_eq!(
+        *log.borrow(),
+        ["failure: Some(Panicked(\"cleanup failed\"))", "killed"]
+    );
+    greenery_runtime::set_report_panics(true);
+}
+
+#[test]
+fn link_failure_can_be_unlinked() {
+    greenery_runtime::set_report_panics(false);
+    let log = log();
+    run(async {
+        let g = spawn(async { panic!("boom") });
+        let l = log.clone();
+        let first = g.link_failure(move |_| push(&l, "first"));
+        let l = log.clone();
+        let removed = g.link_failure(move |_| push(&l, "unlinked"));
+        let l = log.clone();
+        g.link_failure(move |_| push(&l, "third"));
+        assert!(g.unlink(removed));
+        assert!(!g.unlink(removed), "a link is removed once");
+        g.join().await;
+        push(&log, "joined");
+        assert!(!g.unlink(first), "a link that ran is gone");
+    });
+    assert_eq!(*log.borrow(), ["first", "third", "joined"]);
+    greenery_runtime::set_report_panics(true);
+}
+
+#[test]
+fn after_the_first_result_killing_the_rest_fires_link_failure_for_nobody() {
+    // The gevent idiom: take the first result, kill the others. gevent's link_exception stays
+    // silent for the killed ones; so does link_failure, while link_exception reports them.
+    let log = log();
+    run(async {
+        let gs = [
+            spawn(std::future::pending::<&str>()),
+            spawn_yielding(&log, "fast", 1),
+            spawn(std::future::pending::<&str>()),
+        ];
+        for (g, name) in gs.iter().zip(["slow", "fast", "stuck"]) {
+            g.set_name(name);
+            let l = log.clone();
+            g.link_failure(move |g| push(&l, format!("link_failure {}", g.name())));
+            let l = log.clone();
+            g.link_exception(move |g| {
+                push(&l, format!("link_exception {}: {:?}", g.name(), g.error()));
+            });
+        }
+        let first = iwait(&gs).next().await.unwrap();
+        push(&log, format!("first: {}", first.value().unwrap()));
+        killall(gs.clone()).await;
+        push(&log, "killed the rest");
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "fast finished",
+            "first: fast",
+            "link_exception slow: Some(Killed)",
+            "link_exception stuck: Some(Killed)",
+            "killed the rest",
+        ]
+    );
+}
+
+#[test]
 fn a_joiner_resumes_at_its_place_among_the_links() {
     // gevent: joiner registered first -> ['joiner-resumed', 'late-link', 'main-joined'].
     let log = log();
@@ -292,12 +430,18 @@ fn iwait_yields_in_the_order_objects_became_ready() {
     run(async {
         let gs: Vec<_> = [30u64, 10, 20, 0]
             .into_iter()
-            .map(|ms| spawn(async move { sleep(Duration::from_millis(ms)).await }))
+            .enumerate()
+            .map(|(i, ms)| {
+                spawn(async move {
+                    sleep(Duration::from_millis(ms)).await;
+                    i
+                })
+            })
             .collect();
-        let order: Vec<usize> = iwait(&gs).collect().await;
+        let order: Vec<usize> = iwait(&gs).map(|g| g.value().unwrap()).collect().await;
         assert_eq!(order, [3, 1, 2, 0]);
         // Already-ready objects come first, in their order.
-        let again: Vec<usize> = iwait(&gs).collect().await;
+        let again: Vec<usize> = iwait(&gs).map(|g| g.value().unwrap()).collect().await;
         assert_eq!(again, [0, 1, 2, 3]);
     });
 }
@@ -307,9 +451,182 @@ fn iwait_sees_objects_that_become_ready_together() {
     // gevent #467: several objects ready at once must all be reported.
     run(async {
         let gs: Vec<_> = (0..10).map(|i| spawn(async move { i })).collect();
-        let order: Vec<usize> = iwait(&gs).collect().await;
+        let order: Vec<usize> = iwait(&gs).map(|g| g.value().unwrap()).collect().await;
         assert_eq!(order, (0..10).collect::<Vec<_>>());
     });
+}
+
+/// Spawns a greenlet named `name` that yields `yields` times (`sleep(0)`), logging when it
+/// finishes: greenlets spawned together finish in the order of their `yields`, by the hub's
+/// FIFO alone.
+fn spawn_yielding(log: &Log, name: &'static str, yields: usize) -> Greenlet<&'static str> {
+    let l = log.clone();
+    let g = spawn(async move {
+        for _ in 0..yields {
+            sleep(Duration::ZERO).await;
+        }
+        push(&l, format!("{name} finished"));
+        name
+    });
+    g.set_name(name);
+    g
+}
+
+/// The names of the greenlets `wait` returned, in its order.
+fn names<T: 'static>(ready: Vec<&Greenlet<T>>) -> Vec<String> {
+    ready.into_iter().map(|g| g.name()).collect()
+}
+
+#[test]
+fn iwait_yields_each_greenlet_itself_as_it_finishes() {
+    let log = log();
+    run(async {
+        let gs = [
+            spawn_yielding(&log, "a", 3),
+            spawn_yielding(&log, "b", 1),
+            spawn_yielding(&log, "c", 2),
+            spawn_yielding(&log, "d", 0),
+        ];
+        let mut ready = iwait(&gs);
+        while let Some(g) = ready.next().await {
+            assert!(g.ready());
+            let index = gs.iter().position(|o| std::ptr::eq(o, g)).unwrap();
+            push(&log, format!("iwait: {} at {index}", g.value().unwrap()));
+        }
+        push(&log, "iwait ended");
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "d finished",
+            "b finished",
+            "iwait: d at 3",
+            "iwait: b at 1",
+            "c finished",
+            "a finished",
+            "iwait: c at 2",
+            "iwait: a at 0",
+            "iwait ended",
+        ]
+    );
+}
+
+/// A `Waitable` that is not a greenlet: a one-shot flag, ready once set (like an `Event`).
+#[derive(Default)]
+struct Flag {
+    set: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl Flag {
+    fn set(&self) {
+        self.set.set(true);
+        for waker in self.waiters.take() {
+            waker.wake();
+        }
+    }
+}
+
+impl Waitable for Flag {
+    fn wait_ready(&self) -> WaitReady<'_> {
+        Box::pin(std::future::poll_fn(move |cx| {
+            if self.set.get() {
+                Poll::Ready(())
+            } else {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        }))
+    }
+}
+
+#[test]
+fn iwait_yields_objects_of_mixed_types_as_they_become_ready() {
+    let log = log();
+    run(async {
+        let text = spawn_yielding(&log, "text", 2);
+        let l = log.clone();
+        let number = spawn(async move {
+            push(&l, "number finished");
+            7u32
+        });
+        let flag = Rc::new(Flag::default());
+        let setter = spawn({
+            let (flag, l) = (flag.clone(), log.clone());
+            async move {
+                sleep(Duration::ZERO).await;
+                push(&l, "flag set");
+                flag.set();
+            }
+        });
+        let by_ref = &text;
+        // Two greenlet types, a plain `Waitable` and a `&Greenlet` (through the blanket impl
+        // for references), waited on together.
+        let objects: [(&str, &dyn Waitable); 4] = [
+            ("text", &text),
+            ("number", &number),
+            ("flag", &*flag),
+            ("by_ref", &by_ref),
+        ];
+        let mut ready = iwait(objects.iter().map(|&(_, o)| o));
+        while let Some(object) = ready.next().await {
+            let (name, _) = objects
+                .iter()
+                .find(|(_, o)| std::ptr::addr_eq(*o, object))
+                .unwrap();
+            push(&log, format!("iwait: {name}"));
+        }
+        setter.join().await;
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "number finished",
+            "iwait: number",
+            "flag set",
+            "text finished",
+            "iwait: flag",
+            "iwait: text",
+            "iwait: by_ref",
+        ]
+    );
+}
+
+#[test]
+fn wait_returns_the_objects_in_completion_order() {
+    let log = log();
+    run(async {
+        let gs = [
+            spawn_yielding(&log, "a", 2),
+            spawn_yielding(&log, "b", 0),
+            spawn_yielding(&log, "c", 1),
+        ];
+        push(
+            &log,
+            format!("count 2: {:?}", names(wait(&gs).count(2).await)),
+        );
+        let stuck = spawn(std::future::pending::<&str>());
+        stuck.set_name("stuck");
+        let with_stuck = [&stuck, &gs[0]];
+        let by_timeout = wait(with_stuck).timeout(Duration::from_millis(5)).await;
+        push(&log, format!("timeout: {:?}", names(by_timeout)));
+        stuck.kill().await;
+        push(&log, format!("all: {:?}", names(wait(with_stuck).await)));
+        // Already-ready objects come first, in their order.
+        push(&log, format!("again: {:?}", names(wait(&gs).await)));
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "b finished",
+            "c finished",
+            "a finished",
+            "count 2: [\"b\", \"c\"]",
+            "timeout: [\"a\"]",
+            "all: [\"stuck\", \"a\"]",
+            "again: [\"a\", \"b\", \"c\"]",
+        ]
+    );
 }
 
 #[test]
@@ -317,10 +634,15 @@ fn wait_with_count_and_timeout() {
     run(async {
         let a = spawn(sleep(Duration::from_millis(1)));
         let b = spawn(sleep(Duration::from_secs(60)));
-        assert_eq!(wait([&a, &b]).count(1).await, [0]);
-        assert_eq!(wait([&a, &b]).timeout(Duration::from_millis(5)).await, [0]);
+        a.set_name("a");
+        b.set_name("b");
+        assert_eq!(names(wait([&a, &b]).count(1).await), ["a"]);
+        assert_eq!(
+            names(wait([&a, &b]).timeout(Duration::from_millis(5)).await),
+            ["a"]
+        );
         b.kill().await;
-        assert_eq!(wait([&a, &b]).await, [0, 1]);
+        assert_eq!(names(wait([&a, &b]).await), ["a", "b"]);
     });
 }
 

@@ -360,7 +360,7 @@ fn a_queue_is_waitable_once_it_has_an_item() {
             }
         });
         let ready = wait([&quiet, &busy]).count(1).await;
-        assert_eq!(ready, [1]);
+        assert!(matches!(ready[..], [r] if std::ptr::eq(r, &busy)));
         assert_eq!(busy.len(), 1, "waiting takes nothing");
         producer.join().await;
     });

@@ -210,7 +210,8 @@ fn dummy_semaphore_never_blocks() {
         assert!(sem.acquire_timeout(Duration::ZERO).await.is_ok());
         sem.release();
         drop(guards);
-        assert_eq!(greenery_hub::wait([&sem]).await, [0]);
+        let ready = greenery_hub::wait([&sem]).await;
+        assert!(matches!(ready[..], [r] if std::ptr::eq(r, &sem)));
     });
 }
 
@@ -219,13 +220,14 @@ fn semaphore_is_waitable() {
     greenery_runtime::run(async {
         let busy = Semaphore::new(0);
         let free = BoundedSemaphore::new(1);
-        assert_eq!(
+        assert!(
             greenery_hub::wait([&busy])
                 .timeout(Duration::from_millis(5))
-                .await,
-            []
+                .await
+                .is_empty()
         );
-        assert_eq!(greenery_hub::wait([&free]).await, [0]);
+        let ready = greenery_hub::wait([&free]).await;
+        assert!(matches!(ready[..], [r] if std::ptr::eq(r, &free)));
         assert_eq!(free.available(), 1, "waiting takes nothing");
     });
 }
