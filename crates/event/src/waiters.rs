@@ -13,11 +13,12 @@
 //! Waiters whose hub is on another thread cannot be switched to: if any waiter blocked on
 //! another thread, a `set` wakes everyone at once instead, in the same order.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use greenery_runtime::__private::{
-    Notifier, Policy, Serve, Ticket, WaitList, Wakes, can_switch_to, schedule, thread_tag,
+    Notifier, Policy, Serve, Ticket, Turn, WaitList, Wakes, can_switch_to, schedule, thread_tag,
 };
 
 #[derive(Clone, Copy)]
@@ -88,7 +89,17 @@ pub(crate) enum Phase {
 /// second, the late arrivals; then the pass ends, and the arrivals of the last turn become
 /// plain waiters, after the others (`_links.extend(arrived_while_waiting)`).
 impl Policy for Waiters {
+    type Handle = Shared;
     type Cursor = Phase;
+    type Call = Infallible;
+
+    fn with<R>(handle: &Shared, f: impl FnOnce(&mut Self) -> R) -> R {
+        f(&mut lock(handle))
+    }
+
+    fn call(_: &Shared, call: Infallible) {
+        match call {}
+    }
 
     fn notifier(&mut self) -> &mut Notifier<Waiters> {
         &mut self.notifier
@@ -116,7 +127,8 @@ impl Policy for Waiters {
         Phase::Blocked
     }
 
-    fn turn(&mut self, phase: &mut Phase, _switching: bool, serve: &mut Serve) {
+    fn turn(&mut self, phase: &mut Phase, _switching: bool) -> Turn<Infallible> {
+        let mut serve = Serve::new();
         while serve.is_empty() && *phase != Phase::Over {
             let arrived = *phase == Phase::Arrived;
             *phase = if arrived { Phase::Over } else { Phase::Arrived };
@@ -129,6 +141,11 @@ impl Policy for Waiters {
                     serve.extend(self.links.take_waker(k));
                 }
             }
+        }
+        if serve.is_empty() {
+            Turn::Over
+        } else {
+            Turn::Switch(serve)
         }
     }
 

@@ -361,6 +361,12 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
 }
 
 /// Whether this thread's hub is running (inside [`run`]).
+/// Whether this thread still has a hub (it is not exiting): a callback queued now will run,
+/// at the next `run` if none is running.
+pub(crate) fn hub_alive() -> bool {
+    HUB.try_with(|_| ()).is_ok()
+}
+
 pub(crate) fn hub_running() -> bool {
     HUB.try_with(|hub| hub.running.get()).unwrap_or(false)
 }

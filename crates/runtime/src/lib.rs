@@ -67,7 +67,7 @@ pub mod futures {
 /// Building blocks shared by greenery's own crates; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::notify::{Notifier, Policy, Serve, Wakes, lock, schedule};
+    pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
     pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a

@@ -25,12 +25,33 @@ use std::task::Waker;
 use smallvec::SmallVec;
 
 use crate::__private::can_switch_to;
-use crate::hub::{Callback, run_callback, switch_then};
+use crate::hub::{Callback, hub_alive, run_callback, switch_then};
 
 /// The rules of one primitive's notifier, implemented by its shared state.
 pub trait Policy: Sized + 'static {
+    /// How the notifier reaches the state: an `Arc<Mutex<Self>>` for the primitives that
+    /// threads share, an `Rc` of a `RefCell` for a greenlet's links.
+    type Handle: Clone + 'static;
+
     /// Where a pass is between two turns.
     type Cursor: 'static;
+
+    /// Work a turn hands to the notifier to do with the state unlocked, instead of a switch
+    /// (a greenlet's link callback); [`std::convert::Infallible`] for the primitives that only
+    /// switch.
+    type Call: 'static;
+
+    /// Whether the state belongs to one thread (it is `!Send`): then its waiters are all on
+    /// that thread's hub, and a pass is always queued there, even while the hub is not
+    /// running (it runs at the next `run`).
+    const LOCAL: bool = false;
+
+    /// Runs `f` on the state behind `handle` (locking it, or borrowing it).
+    fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R;
+
+    /// Does `call` with the state unlocked; only called for the calls [`turn`](Self::turn)
+    /// returns.
+    fn call(handle: &Self::Handle, call: Self::Call);
 
     /// The notifier of this object, kept in its state.
     fn notifier(&mut self) -> &mut Notifier<Self>;
@@ -43,15 +64,44 @@ pub trait Policy: Sized + 'static {
     /// Starts a pass: the cursor of its first turn.
     fn start(&mut self) -> Self::Cursor;
 
-    /// Takes one turn: serves the next waiter (or several: they then run one after another)
-    /// and pushes its waker to `serve`, or leaves `serve` empty when the pass is over. With
-    /// `switching`, the wakers are switched to before the next turn, so those waiters have run
-    /// by then; without, they are only woken, and run later.
-    fn turn(&mut self, cursor: &mut Self::Cursor, switching: bool, serve: &mut Serve);
+    /// Takes one turn. With `switching`, the waiters of a [`Turn::Switch`] are switched to
+    /// before the next turn, so they have run by then; without, they are only woken, and run
+    /// later.
+    fn turn(&mut self, cursor: &mut Self::Cursor, switching: bool) -> Turn<Self::Call>;
 
-    /// Ends a pass (after the turn that returned `None`).
+    /// Ends a pass (after the turn that returned [`Turn::Over`]).
     fn end(&mut self, cursor: Self::Cursor) {
         let _ = cursor;
+    }
+}
+
+/// What one turn of a pass does.
+pub enum Turn<C> {
+    /// Serves these waiters (one, inline, in most turns): switched to, one after another.
+    Switch(Serve),
+    /// Does this with the state unlocked, then takes the next turn.
+    Call(C),
+    /// The pass is over.
+    Over,
+}
+
+impl<C> std::fmt::Debug for Turn<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Turn::Switch(serve) => f.debug_tuple("Switch").field(&serve.len()).finish(),
+            Turn::Call(_) => f.write_str("Call(..)"),
+            Turn::Over => f.write_str("Over"),
+        }
+    }
+}
+
+impl<C> Turn<C> {
+    /// A turn that serves the waiter of `waker`, or none (the pass is over).
+    pub fn switch(waker: Option<Waker>) -> Self {
+        match waker {
+            Some(waker) => Turn::Switch(smallvec::smallvec![waker]),
+            None => Turn::Over,
+        }
     }
 }
 
@@ -129,40 +179,47 @@ pub fn lock<P>(shared: &Arc<Mutex<P>>) -> MutexGuard<'_, P> {
 /// running, or no one would be served, queues one at the back of the run queue. When no
 /// switch can reach the first waiter, runs the whole pass now and returns the wakers to call
 /// once `state`'s lock is released.
-pub fn schedule<P: Policy>(shared: &Arc<Mutex<P>>, state: &mut P) -> Wakes {
+pub fn schedule<P: Policy>(handle: &P::Handle, state: &mut P) -> Wakes {
     if state.notifier().active {
         return Wakes::none();
     }
     let Some(thread) = state.due() else {
         return Wakes::none();
     };
-    if !can_switch_to(thread) {
+    let reachable = if P::LOCAL {
+        // Queued on this thread's hub, the pass runs at the next `run`; while the thread
+        // exits there is no hub left to queue it on.
+        hub_alive()
+    } else {
+        can_switch_to(thread)
+    };
+    if !reachable {
         return serve_now(state);
     }
     let notifier = state.notifier();
     notifier.active = true;
     let mut pass = notifier.spare.take().unwrap_or_else(|| {
         Box::new(Pass {
-            shared: None,
+            handle: None,
             cursor: None,
         })
     });
-    pass.shared = Some(shared.clone());
+    pass.handle = Some(handle.clone());
     run_callback(pass);
     Wakes::none()
 }
 
-/// Runs a whole pass without switching; returns the wakers of the waiters it served.
+/// Runs a whole pass without switching; returns the wakers of the waiters it served. The
+/// calls of a local state's pass are dropped: this only happens while its thread exits.
 fn serve_now<P: Policy>(state: &mut P) -> Wakes {
     let mut wakes = Vec::new();
-    let mut serve = Serve::new();
     let mut cursor = state.start();
     loop {
-        state.turn(&mut cursor, false, &mut serve);
-        if serve.is_empty() {
-            break;
+        match state.turn(&mut cursor, false) {
+            Turn::Switch(serve) => wakes.extend(serve),
+            Turn::Call(call) => drop(call),
+            Turn::Over => break,
         }
-        wakes.extend(serve.drain(..));
     }
     state.end(cursor);
     Wakes(wakes)
@@ -172,50 +229,55 @@ fn serve_now<P: Policy>(state: &mut P) -> Wakes {
 /// while its box waits in the notifier for the next pass: a strong handle there would be a
 /// cycle), and its place.
 struct Pass<P: Policy> {
-    shared: Option<Arc<Mutex<P>>>,
+    handle: Option<P::Handle>,
     cursor: Option<P::Cursor>,
 }
 
 impl<P: Policy> Callback for Pass<P> {
     fn call(mut self: Box<Self>) {
-        let shared = self
-            .shared
+        let handle = self
+            .handle
             .take()
             .expect("a scheduled pass holds its object");
-        let mut state = lock(&shared);
-        let cursor = match &mut self.cursor {
-            Some(cursor) => cursor,
-            None => self.cursor.insert(state.start()),
-        };
-        let mut serve = Serve::new();
-        state.turn(cursor, true, &mut serve);
-        if !serve.is_empty() {
-            // Unlocked before the switch: the waiters switched to use the object.
-            drop(state);
-            self.shared = Some(shared);
-            switch_then(&serve, self);
-            return;
+        loop {
+            let turn = P::with(&handle, |state| {
+                let cursor = match &mut self.cursor {
+                    Some(cursor) => cursor,
+                    None => self.cursor.insert(state.start()),
+                };
+                state.turn(cursor, true)
+            });
+            match turn {
+                Turn::Switch(serve) => {
+                    // Unlocked before the switch: the waiters switched to use the object.
+                    self.handle = Some(handle);
+                    switch_then(&serve, self);
+                    return;
+                }
+                Turn::Call(call) => P::call(&handle, call),
+                Turn::Over => break,
+            }
         }
-        if let Some(cursor) = self.cursor.take() {
-            state.end(cursor);
-        }
-        let notifier = state.notifier();
-        notifier.active = false;
-        notifier.spare = Some(self);
-        let wakes = schedule(&shared, &mut state);
-        drop(state);
+        let wakes = P::with(&handle, |state| {
+            if let Some(cursor) = self.cursor.take() {
+                state.end(cursor);
+            }
+            let notifier = state.notifier();
+            notifier.active = false;
+            notifier.spare = Some(self);
+            schedule(&handle, state)
+        });
         wakes.wake();
     }
 }
 
 impl<P: Policy> Drop for Pass<P> {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.take() {
-            let wakes = {
-                let mut state = lock(&shared);
+        if let Some(handle) = self.handle.take() {
+            let wakes = P::with(&handle, |state| {
                 state.notifier().active = false;
-                serve_now(&mut *state)
-            };
+                serve_now(state)
+            });
             wakes.wake();
         }
     }

@@ -15,6 +15,7 @@
 //! permits (and the `wait`ers ahead of them). One that finds no permit left when it runs waits
 //! again at the head of the line; one that is dropped before it ran passes its wake-up on.
 
+use std::convert::Infallible;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use greenery_runtime::__private::{
-    Notifier, Policy, Serve, Ticket, WaitList, Wakes, lock, schedule, thread_tag,
+    Notifier, Policy, Ticket, Turn, WaitList, Wakes, lock, schedule, thread_tag,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +88,17 @@ struct Cursor {
 /// as many acquirers as there are free permits without one on its way (`in_flight`), and the
 /// `wait`ers ahead of them.
 impl Policy for State {
+    type Handle = Arc<Mutex<State>>;
     type Cursor = Cursor;
+    type Call = Infallible;
+
+    fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R {
+        f(&mut lock(handle))
+    }
+
+    fn call(_: &Self::Handle, call: Infallible) {
+        match call {}
+    }
 
     fn notifier(&mut self) -> &mut Notifier<State> {
         &mut self.notifier
@@ -107,38 +118,42 @@ impl Policy for State {
         }
     }
 
-    fn turn(&mut self, cursor: &mut Cursor, switching: bool, serve: &mut Serve) {
-        while serve.is_empty() {
+    fn turn(&mut self, cursor: &mut Cursor, switching: bool) -> Turn<Infallible> {
+        loop {
             if !switching {
                 if self.counter <= self.in_flight {
-                    return;
+                    return Turn::Over;
                 }
                 let Some(key) = self.links.pop_front() else {
-                    return;
+                    return Turn::Over;
                 };
                 let link = self.links.state_mut(key);
                 link.notified = Notified::Directly;
                 if link.kind == Kind::Acquire {
                     self.in_flight += 1;
                 }
-                serve.extend(self.links.take_waker(key));
+                if let Some(waker) = self.links.take_waker(key) {
+                    return Turn::switch(Some(waker));
+                }
                 continue;
             }
             if cursor.done || self.counter == 0 {
-                return;
+                return Turn::Over;
             }
             let Some(key) = self.links.front() else {
-                return;
+                return Turn::Over;
             };
             let seq = self.links.state(key).seq;
             if cursor.last.is_none_or(|last| seq > last) {
-                return;
+                return Turn::Over;
             }
             self.links.unlink(key);
             self.links.state_mut(key).notified = Notified::ByNotifier;
             cursor.done = cursor.last == Some(seq);
             // Switched to, the waiter runs now, until it blocks.
-            serve.extend(self.links.take_waker(key));
+            if let Some(waker) = self.links.take_waker(key) {
+                return Turn::switch(Some(waker));
+            }
         }
     }
 }
