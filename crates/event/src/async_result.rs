@@ -17,8 +17,14 @@ use crate::waiters::{self, Arrival, Shared, WaitState, Waiters};
 /// One greenlet (or OS thread) stores the outcome with [`set`](AsyncResult::set) or
 /// [`set_exception`](AsyncResult::set_exception); every greenlet waiting in
 /// [`get`](AsyncResult::get) or [`wait`](AsyncResult::wait) wakes, in the order they started
-/// waiting. As in gevent, setting again overwrites the outcome: the last write wins.
-/// `AsyncResult` is a cheap, cloneable handle, `Send + Sync` when `T` and `E` are `Send`.
+/// waiting. `AsyncResult` is a cheap, cloneable handle, `Send + Sync` when `T` and `E` are
+/// `Send`.
+///
+/// As in gevent, the value and the error are kept side by side: `set` replaces the value,
+/// `set_exception` replaces the error, and neither clears the other. Once a value is stored
+/// the result is [`successful`](AsyncResult::successful) and [`get`](AsyncResult::get)
+/// returns the value, whether the error was set before or after it;
+/// [`exception`](AsyncResult::exception) still returns the last error set.
 ///
 /// # Examples
 ///
@@ -44,9 +50,35 @@ pub struct AsyncResult<T, E> {
 
 struct Inner<T, E> {
     /// Never locked while `waiters` is, nor the other way round.
-    outcome: Mutex<Option<Result<T, E>>>,
+    outcome: Mutex<Outcome<T, E>>,
     /// Ready once an outcome is stored.
     waiters: Shared,
+}
+
+/// gevent's `_value` and `_exc_info`: two slots, each overwritten only by its own setter.
+struct Outcome<T, E> {
+    value: Option<T>,
+    error: Option<E>,
+}
+
+impl<T, E> Outcome<T, E> {
+    fn is_ready(&self) -> bool {
+        self.value.is_some() || self.error.is_some()
+    }
+
+    /// What `get` returns: the value if one is stored (gevent's `get` looks at `_value`
+    /// first), else the error.
+    fn result(&self) -> Option<Result<T, E>>
+    where
+        T: Clone,
+        E: Clone,
+    {
+        match (&self.value, &self.error) {
+            (Some(value), _) => Some(Ok(value.clone())),
+            (None, Some(error)) => Some(Err(error.clone())),
+            (None, None) => None,
+        }
+    }
 }
 
 impl<T, E> AsyncResult<T, E> {
@@ -61,13 +93,16 @@ impl<T, E> AsyncResult<T, E> {
     pub fn new() -> AsyncResult<T, E> {
         AsyncResult {
             inner: Arc::new(Inner {
-                outcome: Mutex::new(None),
+                outcome: Mutex::new(Outcome {
+                    value: None,
+                    error: None,
+                }),
                 waiters: waiters::new_shared(),
             }),
         }
     }
 
-    fn outcome(&self) -> MutexGuard<'_, Option<Result<T, E>>> {
+    fn outcome(&self) -> MutexGuard<'_, Outcome<T, E>> {
         self.inner
             .outcome
             .lock()
@@ -78,18 +113,13 @@ impl<T, E> AsyncResult<T, E> {
         waiters::lock(&self.inner.waiters)
     }
 
-    fn store(&self, outcome: Result<T, E>) {
-        let old = self.outcome().replace(outcome);
-        let wakes = self.waiters().set(&self.inner.waiters);
-        wakes.wake();
-        // Drop a replaced outcome outside the lock: its destructor may use this result.
-        drop(old);
-    }
-
     /// Stores `value` and wakes every waiting greenlet.
     ///
-    /// This never switches. Setting an outcome again overwrites it, as in gevent; a waiter
-    /// reads the outcome when it runs, so it sees the latest one.
+    /// This never switches. A second `set` replaces the value; a waiter reads the outcome
+    /// when it runs, so it sees the latest value. An error stored by
+    /// [`set_exception`](AsyncResult::set_exception), before or after, does not hide the
+    /// value: as in gevent, [`get`](AsyncResult::get) returns the value and the result is
+    /// [`successful`](AsyncResult::successful).
     ///
     /// # Examples
     ///
@@ -98,16 +128,25 @@ impl<T, E> AsyncResult<T, E> {
     /// result.set(1);
     /// result.set(2);
     /// assert_eq!(result.value(), Some(2));
+    /// result.set_exception("boom".to_owned());
+    /// assert_eq!(result.try_get(), Some(Ok(2))); // the value wins
     /// ```
     #[doc(alias = "set_result")]
     pub fn set(&self, value: T) {
-        self.store(Ok(value));
+        let old = self.outcome().value.replace(value);
+        let wakes = self.waiters().set(&self.inner.waiters);
+        wakes.wake();
+        // Drop a replaced value outside the locks: its destructor may use this result.
+        drop(old);
     }
 
     /// Stores `error` and wakes every waiting greenlet; [`get`](AsyncResult::get) then returns
-    /// `Err(error)`.
+    /// `Err(error)`, unless a value is stored.
     ///
-    /// This never switches, and overwrites any earlier outcome.
+    /// This never switches. A second `set_exception` replaces the error. As in gevent, the
+    /// error does not replace a value stored by [`set`](AsyncResult::set): the result stays
+    /// [`successful`](AsyncResult::successful) and `get` keeps returning the value, while
+    /// [`exception`](AsyncResult::exception) returns the error.
     ///
     /// # Examples
     ///
@@ -116,9 +155,20 @@ impl<T, E> AsyncResult<T, E> {
     /// result.set_exception("boom".to_owned());
     /// assert!(result.ready() && !result.successful());
     /// assert_eq!(result.exception().as_deref(), Some("boom"));
+    ///
+    /// let kept = greenery::event::AsyncResult::<u32, String>::new();
+    /// kept.set(1);
+    /// kept.set_exception("boom".to_owned());
+    /// assert!(kept.successful());
+    /// assert_eq!(kept.try_get(), Some(Ok(1)));
+    /// assert_eq!(kept.exception().as_deref(), Some("boom"));
     /// ```
     pub fn set_exception(&self, error: E) {
-        self.store(Err(error));
+        let old = self.outcome().error.replace(error);
+        let wakes = self.waiters().set(&self.inner.waiters);
+        wakes.wake();
+        // Drop a replaced error outside the locks: its destructor may use this result.
+        drop(old);
     }
 
     /// Returns `true` once a value or an error is stored.
@@ -133,24 +183,28 @@ impl<T, E> AsyncResult<T, E> {
     /// ```
     #[doc(alias = "done")]
     pub fn ready(&self) -> bool {
-        self.outcome().is_some()
+        self.outcome().is_ready()
     }
 
-    /// Returns `true` if a value (not an error) is stored.
+    /// Returns `true` if a value is stored, whether or not an error is stored too (gevent's
+    /// `successful()`).
     ///
     /// # Examples
     ///
     /// ```
     /// let result = greenery::event::AsyncResult::<u8, ()>::new();
     /// assert!(!result.successful());
+    /// result.set_exception(());
+    /// assert!(!result.successful());
     /// result.set(7);
     /// assert!(result.successful());
     /// ```
     pub fn successful(&self) -> bool {
-        matches!(*self.outcome(), Some(Ok(_)))
+        self.outcome().value.is_some()
     }
 
-    /// Returns a copy of the stored value, if a value is stored.
+    /// Returns a copy of the stored value, if a value is stored (an error stored beside it
+    /// does not hide it).
     ///
     /// # Examples
     ///
@@ -164,38 +218,41 @@ impl<T, E> AsyncResult<T, E> {
     where
         T: Clone,
     {
-        match &*self.outcome() {
-            Some(Ok(value)) => Some(value.clone()),
-            _ => None,
-        }
+        self.outcome().value.clone()
     }
 
-    /// Returns a copy of the stored error, if an error is stored.
+    /// Returns a copy of the last error stored by
+    /// [`set_exception`](AsyncResult::set_exception), if any, even when a value is stored too
+    /// (gevent's `exception`).
     ///
     /// # Examples
     ///
     /// ```
-    /// let result = greenery::event::AsyncResult::<(), &str>::new();
+    /// let result = greenery::event::AsyncResult::<u8, &str>::new();
     /// result.set_exception("boom");
+    /// assert_eq!(result.exception(), Some("boom"));
+    /// result.set(1);
     /// assert_eq!(result.exception(), Some("boom"));
     /// ```
     pub fn exception(&self) -> Option<E>
     where
         E: Clone,
     {
-        match &*self.outcome() {
-            Some(Err(error)) => Some(error.clone()),
-            _ => None,
-        }
+        self.outcome().error.clone()
     }
 
     /// Returns a copy of the outcome without waiting, or `None` if nothing is stored yet.
+    ///
+    /// The outcome is what [`get`](AsyncResult::get) returns: `Ok(value)` if a value is
+    /// stored (even if an error is stored too), else `Err(error)`.
     ///
     /// # Examples
     ///
     /// ```
     /// let result = greenery::event::AsyncResult::<u8, ()>::new();
     /// assert_eq!(result.try_get(), None);
+    /// result.set_exception(());
+    /// assert_eq!(result.try_get(), Some(Err(())));
     /// result.set(3);
     /// assert_eq!(result.try_get(), Some(Ok(3)));
     /// ```
@@ -205,17 +262,18 @@ impl<T, E> AsyncResult<T, E> {
         T: Clone,
         E: Clone,
     {
-        self.outcome().clone()
+        self.outcome().result()
     }
 
-    /// Waits until an outcome is stored and returns a copy of it: `Ok(value)` or `Err(error)`.
+    /// Waits until an outcome is stored and returns a copy of it: `Ok(value)` if a value is
+    /// stored (even if an error is stored too, as in gevent), else `Err(error)`.
     ///
     /// If an outcome is already stored, this returns it at once, without switching.
     ///
     /// # Errors
     ///
     /// Returns the stored error if [`set_exception`](AsyncResult::set_exception) stored one
-    /// (gevent re-raises it).
+    /// and no value is stored (gevent re-raises it).
     ///
     /// # Cancel safety
     ///
@@ -349,7 +407,7 @@ impl<T, E> fmt::Debug for AsyncResult<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (ready, successful) = {
             let outcome = self.outcome();
-            (outcome.is_some(), matches!(*outcome, Some(Ok(_))))
+            (outcome.is_ready(), outcome.value.is_some())
         };
         f.debug_struct("AsyncResult")
             .field("ready", &ready)
@@ -386,7 +444,7 @@ impl<T: Clone, E: Clone> Future for Get<'_, T, E> {
         poll.map(|()| {
             this.result
                 .outcome()
-                .clone()
+                .result()
                 .expect("an AsyncResult is never emptied")
         })
     }

@@ -1,7 +1,7 @@
 //! gevent-style Event and AsyncResult for greenery.
 //!
 //! This crate ports `gevent.event`: an [`Event`] is a flag greenlets wait for, an
-//! [`AsyncResult`] a one-shot (but overwritable) value or error. Both wake *every* waiter, in
+//! [`AsyncResult`] a value or an error they wait for. Both wake *every* waiter, in
 //! the order they started waiting, and neither ever switches inside `set`: the setter keeps
 //! running and the woken greenlets run afterwards, exactly where gevent's notifier would run
 //! them.
@@ -40,6 +40,10 @@
 //! - `AsyncResult<T, E>` is typed: `get` returns `Result<T, E>` (gevent re-raises the
 //!   exception), and `get_timeout` returns `Err(Timeout)` where gevent raises `Timeout`.
 //!   There are no `rawlink`/`link` callbacks: wait in a greenlet instead.
+//! - As in gevent, an `AsyncResult` keeps its value and its error side by side: setting one
+//!   never clears the other, and once a value is stored it is what `get` returns, whether
+//!   `set_exception` was called before or after `set`. Setting the same kind again replaces
+//!   it.
 //! - Scheduling is gevent's, notifier included: a `set` queues one hub callback that resumes
 //!   every waiter in turn, then the greenlets that called `wait` meanwhile on the ready object
 //!   (gevent #1520). A waiter whose hub is on another thread is woken directly instead.

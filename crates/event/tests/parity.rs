@@ -193,3 +193,154 @@ fn event_and_async_result_wake_order_matches_gevent() {
     });
     assert_eq!(*out.borrow(), lines(EVENT_GEVENT));
 }
+
+/// gevent keeps an `AsyncResult`'s value and exception in two slots (`_value`, `_exc_info`):
+/// `set` and `set_exception` each replace only their own, `successful()` and `get()` look at
+/// the value first, and `exception` is the last exception set even beside a value. So
+/// `set(1); set_exception(ValueError("boom"))` keeps 1, and so does the other order. gevent's
+/// output of this program:
+///
+/// ```python
+/// import gevent
+/// from gevent.event import AsyncResult
+/// def show(name, r):
+///     try:
+///         got = r.get()
+///     except ValueError as e:
+///         got = 'raised %r' % (e,)
+///     try:
+///         nowait = r.get_nowait()
+///     except ValueError as e:
+///         nowait = 'raised %r' % (e,)
+///     print(name, bool(r.ready()), r.successful(), r.value, repr(r.exception), got, nowait)
+/// r = AsyncResult(); r.set(1); r.set_exception(ValueError('boom')); show('set,exc', r)
+/// r = AsyncResult(); r.set_exception(ValueError('boom')); r.set(1); show('exc,set', r)
+/// r = AsyncResult(); r.set(1); r.set(2); show('set,set', r)
+/// r = AsyncResult(); r.set_exception(ValueError('a')); r.set_exception(ValueError('b')); show('exc,exc', r)
+/// a = AsyncResult()
+/// def getter(i):
+///     try:
+///         print('get', i, a.get())
+///     except ValueError as e:
+///         print('get', i, 'raised', repr(e))
+///     gevent.sleep(0)
+///     print('get again', i, a.get())
+/// def waiter(i):
+///     print('wait', i, a.wait())
+/// gs = [gevent.spawn(getter, 0), gevent.spawn(waiter, 1), gevent.spawn(getter, 2)]
+/// gevent.sleep(0)
+/// a.set_exception(ValueError('boom'))
+/// print('main', a.successful(), a.value, repr(a.exception))
+/// gevent.sleep(0)
+/// a.set(7)
+/// a.set_exception(ValueError('late'))
+/// print('main', a.successful(), a.get(), repr(a.exception))
+/// gevent.joinall(gs)
+/// print('done')
+/// ```
+const VALUE_AND_EXCEPTION_GEVENT: &str = "\
+set,exc True True 1 ValueError('boom') 1 1
+exc,set True True 1 ValueError('boom') 1 1
+set,set True True 2 None 2 2
+exc,exc True False None ValueError('b') raised ValueError('b') raised ValueError('b')
+main False None ValueError('boom')
+get 0 raised ValueError('boom')
+wait 1 None
+get 2 raised ValueError('boom')
+main True 7 ValueError('late')
+get again 0 7
+get again 2 7
+done";
+
+#[test]
+fn async_result_keeps_value_and_exception_side_by_side_as_gevent() {
+    type Result = AsyncResult<u32, &'static str>;
+    // Python's rendering of the values, the exceptions (`repr`) and the outcome of `get`.
+    fn py_value(v: Option<u32>) -> String {
+        v.map_or("None".to_owned(), |v| v.to_string())
+    }
+    fn py_exception(e: Option<&str>) -> String {
+        e.map_or("None".to_owned(), |e| format!("ValueError('{e}')"))
+    }
+    fn py_get(got: std::result::Result<u32, &str>) -> String {
+        match got {
+            Ok(v) => v.to_string(),
+            Err(e) => format!("raised ValueError('{e}')"),
+        }
+    }
+
+    let log: Log = Rc::default();
+    let out = log.clone();
+    greenery_runtime::run(async move {
+        let say = |s: String| log.borrow_mut().push(s);
+        let show = |name: &str, r: &Result| {
+            format!(
+                "{name} {} {} {} {} {} {}",
+                py_bool(r.ready()),
+                py_bool(r.successful()),
+                py_value(r.value()),
+                py_exception(r.exception()),
+                py_get(r.try_get().expect("ready")),
+                py_get(r.try_get().expect("ready")),
+            )
+        };
+        let r = Result::new();
+        r.set(1);
+        r.set_exception("boom");
+        say(show("set,exc", &r));
+        let r = Result::new();
+        r.set_exception("boom");
+        r.set(1);
+        say(show("exc,set", &r));
+        let r = Result::new();
+        r.set(1);
+        r.set(2);
+        say(show("set,set", &r));
+        let r = Result::new();
+        r.set_exception("a");
+        r.set_exception("b");
+        say(show("exc,exc", &r));
+
+        let a = Result::new();
+        let getter = |i: u32| {
+            let (a, log) = (a.clone(), log.clone());
+            spawn(async move {
+                let got = py_get(a.get().await);
+                log.borrow_mut().push(format!("get {i} {got}"));
+                sleep(Duration::ZERO).await;
+                let again = py_get(a.get().await);
+                log.borrow_mut().push(format!("get again {i} {again}"));
+            })
+        };
+        let waiter = |i: u32| {
+            let (a, log) = (a.clone(), log.clone());
+            spawn(async move {
+                a.wait().await;
+                // gevent's `wait` returns the value (None when only an exception is set).
+                log.borrow_mut()
+                    .push(format!("wait {i} {}", py_value(a.value())));
+            })
+        };
+        let gs = vec![getter(0), waiter(1), getter(2)];
+        sleep(Duration::ZERO).await;
+        a.set_exception("boom");
+        say(format!(
+            "main {} {} {}",
+            py_bool(a.successful()),
+            py_value(a.value()),
+            py_exception(a.exception())
+        ));
+        sleep(Duration::ZERO).await;
+        a.set(7);
+        a.set_exception("late");
+        say(format!(
+            "main {} {} {}",
+            py_bool(a.successful()),
+            py_get(a.get().await),
+            py_exception(a.exception())
+        ));
+        joinall(gs).await.unwrap();
+        say("done".into());
+    });
+    assert_eq!(*out.borrow(), lines(VALUE_AND_EXCEPTION_GEVENT));
+}

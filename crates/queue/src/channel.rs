@@ -55,6 +55,9 @@ pub struct Channel<T> {
 
 struct State<T> {
     nodes: Slab<T>,
+    /// Blocked getters, and *handed* putters: blocked putters whose item `try_get` took, each
+    /// standing where that getter would wait in gevent, for the unlock step to resume it (in
+    /// this line, a node with `consumes == false`).
     getters: VecDeque<usize>,
     /// Blocked putters whose item was not taken yet, and *detached* ones: items handed over
     /// by `try_put` (or handed back by a cancelled getter), which no greenlet waits on.
@@ -64,17 +67,52 @@ struct State<T> {
     shutdown: bool,
     /// gevent's `_event_unlock`: an unlock step is pending or running.
     unlocking: bool,
+    /// How many handed putters are in the line of getters.
+    handed: usize,
 }
 
 impl<T> State<T> {
-    /// One turn of gevent's `Channel._unlock`: pairs the first getter with the first putter,
-    /// hands the item to the getter, and returns the getter and the putter to switch to.
-    fn pair(&mut self) -> Option<(Option<Waker>, Option<Waker>)> {
-        if self.getters.is_empty() || self.putters.is_empty() {
+    /// The blocked getters (the line of getters less its handed putters).
+    fn waiting_getters(&self) -> usize {
+        self.getters.len() - self.handed
+    }
+
+    fn is_handed(&self, key: usize) -> bool {
+        !self.nodes.node(key).consumes
+    }
+
+    /// Where the unlock step's next turn is in the line of getters: at its head if that is a
+    /// handed putter or a putter waits for it; otherwise at the first handed putter, which a
+    /// getter with no putter (one whose putter was withdrawn) must not keep waiting, since
+    /// its item is gone already.
+    fn next_turn(&self) -> Option<usize> {
+        let &head = self.getters.front()?;
+        if self.is_handed(head) || !self.putters.is_empty() {
+            return Some(0);
+        }
+        if self.handed == 0 {
             return None;
         }
-        let getter = self.getters.pop_front()?;
-        let putter = self.putters.pop_front()?;
+        self.getters.iter().position(|&key| self.is_handed(key))
+    }
+
+    /// One turn of gevent's `Channel._unlock`: pairs the first getter with the first putter,
+    /// hands the item to the getter, and returns the getter and the putter to switch to. At a
+    /// handed putter's turn, only that putter is switched to: the getter it stands for (the
+    /// caller of `try_get`) took the item already.
+    fn pair(&mut self) -> Option<(Option<Waker>, Option<Waker>)> {
+        let turn = self.next_turn()?;
+        let getter = self.getters.remove(turn)?;
+        if self.is_handed(getter) {
+            self.handed -= 1;
+            let node = self.nodes.get(getter);
+            node.status = Status::Done;
+            return Some((None, node.waker.clone()));
+        }
+        let putter = self
+            .putters
+            .pop_front()
+            .expect("a getter's turn comes when a putter waits");
         let node = self.nodes.get(putter);
         let item = node.item.take();
         let putter = match node.waker.clone() {
@@ -114,16 +152,17 @@ impl<T> State<T> {
         }
     }
 
-    /// Takes the item of the first putter no blocked getter will be paired with: that
-    /// putter's `put` completes.
+    /// `try_get`'s turn, done at once: takes the item of the first putter no blocked getter
+    /// will be paired with. A blocked putter joins the line of getters as a handed putter, for
+    /// the unlock step to resume it where gevent's step would switch to it: right after the
+    /// getter's turn, which is this one. A detached item just leaves the line.
     fn take_unpaired(&mut self) -> Option<T> {
-        let putter = self.putters.remove(self.getters.len())?;
+        let putter = self.putters.remove(self.waiting_getters())?;
         let node = self.nodes.get(putter);
         let item = node.item.take();
         if node.waker.is_some() {
-            node.status = Status::Done;
-            // gevent's hub-side `get` runs the putter from a callback: it resumes in turn.
-            self.nodes.wake(putter);
+            self.getters.push_back(putter);
+            self.handed += 1;
         } else {
             self.nodes.remove(putter);
         }
@@ -131,9 +170,16 @@ impl<T> State<T> {
     }
 
     fn close_waiters(&mut self) {
+        self.handed = 0;
         for list in [&mut self.getters, &mut self.putters] {
             while let Some(key) = list.pop_front() {
                 let node = self.nodes.get(key);
+                if node.item.is_none() && !node.consumes {
+                    // A handed putter: its item was taken, its `put` succeeded.
+                    node.status = Status::Done;
+                    self.nodes.wake(key);
+                    continue;
+                }
                 if node.waker.is_none() {
                     // A detached item stays for the next gets.
                     if let Some(item) = self.nodes.remove(key) {
@@ -153,13 +199,13 @@ impl<T: 'static> State<T> {
     /// one as a hub callback at the tail of the run queue (when the first getter it would
     /// serve blocked on this thread's hub; otherwise pairs everyone at once).
     fn schedule_unlock(&mut self, shared: &Arc<Mutex<Self>>) {
-        if self.unlocking || self.putters.is_empty() {
+        if self.unlocking {
             return;
         }
-        let Some(&head) = self.getters.front() else {
+        let Some(turn) = self.next_turn() else {
             return;
         };
-        if !can_switch_to(self.nodes.get(head).thread) {
+        if !can_switch_to(self.nodes.node(self.getters[turn]).thread) {
             self.unlock_now();
             return;
         }
@@ -238,6 +284,7 @@ impl<T> Channel<T> {
                 ready: VecDeque::new(),
                 shutdown: false,
                 unlocking: false,
+                handed: 0,
             })),
         }
     }
@@ -289,34 +336,66 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Hands `item` to a getter that is already waiting, without waiting.
+    /// Hands `item` to a getter that is already blocked in [`get`](Self::get), without
+    /// waiting.
     ///
-    /// The item joins the line of putters, which a waiting getter will take it from: the
-    /// unlock step hands it over and switches to that getter, after this call returned.
+    /// This never switches. The item joins the line of putters, for the first blocked getter
+    /// no earlier putter is promised to: the unlock step (see the crate documentation) gives
+    /// it the item and switches to it after the caller has blocked, in the place gevent's
+    /// `put_nowait` switches to it.
+    ///
+    /// gevent's `Channel.put_nowait` is a `put` with a zero timeout, which yields to the hub
+    /// until that getter has taken the item and run: the greenlets already runnable, and the
+    /// getter, run before it returns. `try_put` only sees the getters blocked when it is
+    /// called, and the caller keeps running before the getter does.
     ///
     /// # Errors
     ///
-    /// Returns [`PutError::Full`] with the item if no getter is waiting for one, and
-    /// [`PutError::ShutDown`] with the item if the channel was shut down.
+    /// Returns [`PutError::Full`] with the item if no blocked getter is left without an item,
+    /// and [`PutError::ShutDown`] with the item if the channel was shut down.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::time::Duration;
+    /// use greenery::spawn;
     /// use greenery::queue::{Channel, PutError};
     ///
-    /// let channel = Channel::new();
-    /// assert_eq!(channel.try_put(1), Err(PutError::Full(1)));
+    /// greenery::run(async {
+    ///     let channel = Channel::new();
+    ///     assert_eq!(channel.try_put(1), Err(PutError::Full(1)));
+    ///     let getter = spawn({
+    ///         let channel = channel.clone();
+    ///         async move { channel.get().await }
+    ///     });
+    ///     greenery::sleep(Duration::ZERO).await; // the getter blocks in `get`
+    ///     channel.try_put(2).unwrap();
+    ///     assert_eq!(channel.try_put(3), Err(PutError::Full(3))); // 2 is promised to it
+    ///     assert_eq!(getter.get().await.unwrap(), Ok(2));
+    /// });
     /// ```
     #[doc(alias = "put_nowait")]
     pub fn try_put(&self, item: T) -> Result<(), PutError<T>>
     where
         T: 'static,
     {
+        // gevent's `put_nowait` is `put(block=False)`: `put` with a timeout of 0. It joins the
+        // line of putters, schedules the unlock step and switches to the hub, which runs what
+        // was already queued, then the step: it pairs the getters ahead, then gives our item
+        // to the first getter no earlier putter is promised to and switches to it, and then
+        // back to us. With no such getter, the zero timer fires after the run queue has
+        // drained and we raise `Full`.
+        //
+        // A synchronous `try_put` decides on the getters blocked now, and cannot resume after
+        // the getter: it leaves the item in our place in the line of putters (detached: no
+        // greenlet waits on it) and schedules the step as gevent does. The getter then runs
+        // where gevent runs it, after the greenlets already queued and the pairs ahead; only
+        // our own code, which gevent runs after the getter, runs first.
         let mut state = self.lock();
         if state.shutdown {
             return Err(PutError::ShutDown(item));
         }
-        if state.getters.len() <= state.putters.len() {
+        if state.waiting_getters() <= state.putters.len() {
             return Err(PutError::Full(item));
         }
         state.detach(item, false);
@@ -399,26 +478,68 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Takes the item of a putter that is already waiting (and not promised to an earlier
-    /// getter), without waiting; that putter's `put` completes.
+    /// Takes the item of a putter that is already blocked in [`put`](Self::put) (and not
+    /// promised to an earlier getter), without waiting; that putter's `put` completes.
+    ///
+    /// This never switches: the caller keeps running with the item. The putter resumes where
+    /// gevent's `get_nowait` resumes it: the unlock step (see the crate documentation)
+    /// switches to it in this getter's turn, after the caller has blocked and after the
+    /// getters and putters paired ahead of it.
+    ///
+    /// gevent's `Channel.get_nowait` is a `get` with a zero timeout, which yields to the hub
+    /// before it returns: the greenlets already runnable run first, and a putter among them
+    /// that blocks in `put` then hands its item over. `try_get` only sees the putters blocked
+    /// when it is called; to let a putter that was just spawned reach its `put`, yield first
+    /// (`greenery::sleep(Duration::ZERO)`).
     ///
     /// # Errors
     ///
-    /// Returns [`GetError::Empty`] if no putter is waiting, [`GetError::ShutDown`] if the
-    /// channel is shut down.
+    /// Returns [`GetError::Empty`] if no putter is blocked with an item for this getter, and
+    /// [`GetError::ShutDown`] if the channel is shut down.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::time::Duration;
+    /// use greenery::spawn;
     /// use greenery::queue::{Channel, GetError};
     ///
-    /// let channel: Channel<u8> = Channel::new();
-    /// assert_eq!(channel.try_get(), Err(GetError::Empty));
+    /// greenery::run(async {
+    ///     let channel = Channel::new();
+    ///     assert_eq!(channel.try_get(), Err(GetError::Empty));
+    ///     let putter = spawn({
+    ///         let channel = channel.clone();
+    ///         async move { channel.put("hello").await }
+    ///     });
+    ///     greenery::sleep(Duration::ZERO).await; // the putter blocks in `put`
+    ///     assert_eq!(channel.try_get(), Ok("hello"));
+    ///     assert_eq!(putter.get().await.unwrap(), Ok(()));
+    /// });
     /// ```
     #[doc(alias = "get_nowait")]
-    pub fn try_get(&self) -> Result<T, GetError> {
+    pub fn try_get(&self) -> Result<T, GetError>
+    where
+        T: 'static,
+    {
+        // gevent's `get_nowait` is `get(block=False)`: `get` with a timeout of 0. It joins the
+        // line of getters, schedules the unlock step (unless one is pending or running) and
+        // switches to the hub. The hub runs what was already queued, then the step: it pairs
+        // the getters ahead of ours, then ours with the first putter not promised to them,
+        // switches to us (we return with the item and run until we block), then switches to
+        // that putter. With no putter for us, the zero timer fires after the run queue has
+        // drained and we raise `Empty`.
+        //
+        // A synchronous `try_get` cannot let the queued greenlets run first, so it decides on
+        // the putters blocked now, and does our turn of the step at once: it takes the item
+        // of the putter our turn would take. That putter must not resume now (in gevent it
+        // resumes only after we block) nor when its waker next comes up in the run queue (it
+        // would overtake the pairs ahead of ours, or fall behind what was queued since): it
+        // stays blocked and takes our place in the line of getters, as a handed putter, and
+        // the step switches to it at our turn. So everything keeps gevent's order except our
+        // own code, which runs before the greenlets gevent would run during the yield.
         let mut state = self.lock();
         if let Some(item) = state.take_unpaired() {
+            state.schedule_unlock(&self.shared);
             return Ok(item);
         }
         if state.shutdown {
@@ -529,7 +650,7 @@ impl<T> Channel<T> {
     /// ```
     pub fn balance(&self) -> isize {
         let state = self.lock();
-        state.putters.len() as isize - state.getters.len() as isize
+        state.putters.len() as isize - state.waiting_getters() as isize
     }
 
     /// Shuts the channel down: later puts fail with the item handed back, and every blocked
@@ -739,8 +860,12 @@ impl<T> Channel<T> {
     fn cancel_putter(&self, key: usize) -> Result<(), PutError<T>> {
         let mut state = self.lock();
         let status = state.nodes.get(key).status;
-        if status == Status::Waiting {
-            unlink(&mut state.putters, key);
+        if status == Status::Waiting
+            && !unlink(&mut state.putters, key)
+            && unlink(&mut state.getters, key)
+        {
+            // A handed putter: its item was taken, so the put succeeded.
+            state.handed -= 1;
         }
         match (state.nodes.remove(key), status) {
             (None, _) => Ok(()),
@@ -768,7 +893,7 @@ impl<T> fmt::Debug for Channel<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.lock();
         f.debug_struct("Channel")
-            .field("getters", &state.getters.len())
+            .field("getters", &state.waiting_getters())
             .field("putters", &state.putters.len())
             .field("shutdown", &state.shutdown)
             .finish()
@@ -887,5 +1012,41 @@ impl<T> fmt::Debug for ChannelItems<T> {
         f.debug_struct("ChannelItems")
             .field("channel", &self.channel)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use super::*;
+
+    /// A getter whose putter was withdrawn before the step reached it (a timeout firing on a
+    /// busy hub, a putter on another thread) does not hold up a handed putter behind it.
+    #[test]
+    fn a_getter_left_without_a_putter_does_not_hold_up_a_handed_putter() {
+        let channel = Channel::<u32>::new();
+        let waker = Waker::noop();
+        let mut state = channel.lock();
+        let getter = state.nodes.insert(Some(waker), None, true);
+        state.getters.push_back(getter);
+        let promised = state.nodes.insert(Some(waker), Some(1), false);
+        let handed = state.nodes.insert(Some(waker), Some(2), false);
+        state.putters.extend([promised, handed]);
+        // `try_get`'s turn takes the putter no blocked getter is promised.
+        assert_eq!(state.take_unpaired(), Some(2));
+        assert_eq!(state.getters, [getter, handed]);
+        assert_eq!(state.waiting_getters(), 1);
+        // The getter's putter goes away.
+        unlink(&mut state.putters, promised);
+        state.nodes.remove(promised);
+        assert_eq!(state.next_turn(), Some(1));
+        let (to_getter, to_putter) = state.pair().expect("the handed putter's turn");
+        assert!(to_getter.is_none() && to_putter.is_some());
+        assert_eq!(state.nodes.get(handed).status, Status::Done);
+        assert_eq!(state.handed, 0);
+        // The getter still waits, for the next putter.
+        assert_eq!(state.getters, [getter]);
+        assert!(state.pair().is_none());
     }
 }

@@ -50,8 +50,12 @@
 //! - Iteration is [`Queue::stream`], which ends at shutdown (gevent stops at a
 //!   `StopIteration` item instead).
 //! - [`Queue::shutdown_immediate`] returns the items it removed.
-//! - A [`Channel`]'s `try_put` succeeds only if a getter is already waiting for an item, and
-//!   returns without waiting for it to run (gevent's `put_nowait` waits for the unlock step).
+//! - A [`Channel`]'s `try_put` succeeds only if a getter is already blocked waiting for an
+//!   item, and `try_get` only if a putter is already blocked with one; neither switches.
+//!   gevent's `put_nowait` and `get_nowait` on a `Channel` are a `put` and a `get` with a zero
+//!   timeout: they yield, so the greenlets already runnable (a partner that was just spawned,
+//!   say) run before they return. The unlock step still resumes the partner where gevent's
+//!   does.
 //! - Items must be `'static` for the operations that may schedule an unlock step (a hub
 //!   callback owns a handle of the queue).
 //!

@@ -31,6 +31,7 @@ pub(crate) struct Node<T> {
     pub(crate) item: Option<T>,
     pub(crate) status: Status,
     /// A getter that removes the item it is served (`get`), not one that looks at it (`peek`).
+    /// `false` for putters (in a channel's line of getters, it marks a handed putter).
     pub(crate) consumes: bool,
     /// The thread whose hub the waiter blocked on (see [`thread_tag`]).
     pub(crate) thread: usize,
@@ -86,6 +87,10 @@ impl<T> Slab<T> {
 
     pub(crate) fn get(&mut self, key: usize) -> &mut Node<T> {
         &mut self.nodes[key]
+    }
+
+    pub(crate) fn node(&self, key: usize) -> &Node<T> {
+        &self.nodes[key]
     }
 
     /// Stores `waker` unless the node already has one that wakes the same task.

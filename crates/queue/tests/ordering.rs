@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{joinall, spawn};
-use greenery_queue::{Channel, Queue};
+use greenery_queue::{Channel, GetError, PutError, Queue};
 use greenery_runtime::{run, sleep};
 
 type Log = Rc<RefCell<Vec<String>>>;
@@ -179,4 +179,158 @@ fn channel_senders_are_paired_with_the_getter_in_order_and_resume_after_it() {
         *log.borrow(),
         ["got 0", "sent 0", "got 1", "sent 1", "got 2", "sent 2"]
     );
+}
+
+/// gevent's `Channel.get_nowait` is a `get` with a zero timeout: it yields, and the unlock step
+/// hands it the item of the first putter not promised to an earlier getter, switches to it,
+/// and then to that putter. `try_get` does that turn at once, and the putter resumes from the
+/// step at the same place: after the pairs ahead, before greenlets queued after the step.
+/// gevent 26.9.0 printed, for this program:
+///
+/// ```python
+/// import gevent
+/// from gevent.queue import Channel, Empty
+/// ch = Channel()
+/// try:
+///     ch.get_nowait()
+/// except Empty:
+///     print('no putter: Empty')
+/// def putter(i):
+///     print('put', i)
+///     ch.put(i)
+///     print('putter resumed', i)
+/// p = gevent.spawn(putter, 0)
+/// gevent.sleep(0)
+/// print('main got', ch.get_nowait())
+/// print('main after get_nowait')
+/// gevent.sleep(0)
+/// print('main after sleep')
+/// p.join()
+/// def getter():
+///     print('getter got', ch.get())
+/// def other():
+///     print('other')
+/// g = gevent.spawn(getter)
+/// ps = [gevent.spawn(putter, i) for i in (1, 2)]
+/// gevent.sleep(0)  # the getter and putter 1 meet: the unlock step is pending
+/// o = gevent.spawn(other)
+/// item = ch.get_nowait()
+/// gevent.joinall([g, o] + ps)
+/// print('main got', item)
+/// ```
+#[test]
+fn channel_try_get_takes_a_blocked_putters_item_and_the_step_resumes_the_putter() {
+    const GEVENT: [&str; 13] = [
+        "no putter: Empty",
+        "put 0",
+        "main got 0",
+        "main after get_nowait",
+        "putter resumed 0",
+        "main after sleep",
+        "put 1",
+        "put 2",
+        "getter got 1",
+        "putter resumed 1",
+        "putter resumed 2",
+        "other",
+        "main got 2",
+    ];
+    let log = Log::default();
+    run(async {
+        let ch = Channel::new();
+        if ch.try_get() == Err(GetError::Empty) {
+            push(&log, "no putter: Empty");
+        }
+        let putter = |i: i32| {
+            let (ch, log) = (ch.clone(), log.clone());
+            spawn(async move {
+                push(&log, format!("put {i}"));
+                ch.put(i).await.unwrap();
+                push(&log, format!("putter resumed {i}"));
+            })
+        };
+        let p = putter(0);
+        sleep(Duration::ZERO).await;
+        push(&log, format!("main got {}", ch.try_get().unwrap()));
+        push(&log, "main after get_nowait");
+        sleep(Duration::ZERO).await;
+        push(&log, "main after sleep");
+        p.join().await;
+
+        let g = spawn({
+            let (ch, log) = (ch.clone(), log.clone());
+            async move { push(&log, format!("getter got {}", ch.get().await.unwrap())) }
+        });
+        let ps = [putter(1), putter(2)];
+        sleep(Duration::ZERO).await;
+        let o = spawn({
+            let log = log.clone();
+            async move { push(&log, "other") }
+        });
+        let item = ch.try_get().unwrap();
+        joinall([g, o].into_iter().chain(ps)).await.unwrap();
+        push(&log, format!("main got {item}"));
+    });
+    assert_eq!(*log.borrow(), GEVENT);
+}
+
+/// gevent's `Channel.put_nowait` is a `put` with a zero timeout: it succeeds when a getter is
+/// blocked, and the unlock step switches to that getter after the greenlets already queued.
+/// `try_put` hands the item over at once and the step switches to the getter at the same
+/// place. gevent 26.9.0 printed, for this program:
+///
+/// ```python
+/// import gevent
+/// from gevent.queue import Channel, Full
+/// ch = Channel()
+/// try:
+///     ch.put_nowait(0)
+/// except Full:
+///     print('no getter: Full')
+/// def getter(i):
+///     print('getter got', i, ch.get())
+/// def other():
+///     print('other')
+/// gs = [gevent.spawn(getter, i) for i in range(2)]
+/// gevent.sleep(0)
+/// o = gevent.spawn(other)
+/// ch.put_nowait(1)
+/// ch.put_nowait(2)
+/// gevent.joinall(gs + [o])
+/// print('main done')
+/// ```
+#[test]
+fn channel_try_put_hands_its_item_to_a_blocked_getter_that_runs_from_the_step() {
+    const GEVENT: [&str; 5] = [
+        "no getter: Full",
+        "other",
+        "getter got 0 1",
+        "getter got 1 2",
+        "main done",
+    ];
+    let log = Log::default();
+    run(async {
+        let ch = Channel::new();
+        if ch.try_put(0) == Err(PutError::Full(0)) {
+            push(&log, "no getter: Full");
+        }
+        let mut gs: Vec<_> = (0..2)
+            .map(|i| {
+                let (ch, log) = (ch.clone(), log.clone());
+                spawn(async move {
+                    push(&log, format!("getter got {i} {}", ch.get().await.unwrap()));
+                })
+            })
+            .collect();
+        sleep(Duration::ZERO).await;
+        gs.push(spawn({
+            let log = log.clone();
+            async move { push(&log, "other") }
+        }));
+        ch.try_put(1).unwrap();
+        ch.try_put(2).unwrap();
+        joinall(gs).await.unwrap();
+        push(&log, "main done");
+    });
+    assert_eq!(*log.borrow(), GEVENT);
 }
