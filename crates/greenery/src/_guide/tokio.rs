@@ -35,10 +35,10 @@
 //! | `task::yield_now` | `sleep(Duration::ZERO)` | to the back of the run queue |
 //! | `sync::mpsc` | [`queue::Queue`](crate::queue::Queue) (`bounded(n)`, `unbounded()`) | MPMC; ends with [`shutdown`](crate::queue::Queue::shutdown), not when senders drop |
 //! | rendezvous (`mpsc::channel(1)`, roughly) | [`queue::Channel`](crate::queue::Channel) | `put` waits until a getter took the item |
-//! | `sync::oneshot` | [`event::AsyncResult`](crate::event::AsyncResult) | any number of readers; `set` again overwrites |
+//! | `sync::oneshot` | [`event::AsyncResult`](crate::event::AsyncResult) | any number of readers; a second `set` replaces the value |
 //! | `sync::Notify`, a `watch<()>` | [`event::Event`](crate::event::Event) | a flag: `set`, `clear`, `wait` |
 //! | `sync::broadcast` | one [`Queue`](crate::queue::Queue) per subscriber | no built-in fan-out |
-//! | `sync::watch` | [`AsyncResult`](crate::event::AsyncResult) (last write wins) or an [`Event`](crate::event::Event) beside the value | no "changed since I looked" |
+//! | `sync::watch` | [`AsyncResult`](crate::event::AsyncResult) (the last `set` value wins) or an [`Event`](crate::event::Event) beside the value | no "changed since I looked" |
 //! | `sync::Semaphore` | [`sync::Semaphore`](crate::sync::Semaphore), [`BoundedSemaphore`](crate::sync::BoundedSemaphore) | `acquire` returns the guard, no `Result` |
 //! | `sync::Mutex`, `RwLock`, `Barrier`, `OnceCell` | [`sync::Mutex`](crate::sync::Mutex), [`RwLock`](crate::sync::RwLock), [`Barrier`](crate::sync::Barrier), [`OnceCell`](crate::sync::OnceCell) | async-lock's, re-exported; also [`Lock`](crate::sync::Lock), [`RLock`](crate::sync::RLock) |
 //! | `task_local!` | [`local::Local`](crate::local::Local) in a `static` | set from inside the greenlet, no `scope` |

@@ -717,6 +717,9 @@ fn async_result_storm() {
         let mut rng = Rng::with_seed(seed);
         let result: AsyncResult<u64, u64> = AsyncResult::new();
         let wakes = Rc::new(RefCell::new(Wakes::default()));
+        // The last value `set` (0: none yet). As in gevent, once a value is set, `get` returns
+        // the latest value: a `set_exception` before or after it does not hide it.
+        let last_value = Rc::new(Cell::new(0u64));
         let mut ops = Vec::new();
         for i in 0..300 {
             match rng.u8(..12) {
@@ -727,15 +730,17 @@ fn async_result_storm() {
                         result.set_exception(v);
                     } else {
                         result.set(v);
+                        last_value.set(v);
                     }
                     wakes.borrow_mut().sets = v;
                 }
                 2 => kill_one(&mut rng, &ops),
                 _ => {
-                    let (result, wakes) = (result.clone(), wakes.clone());
+                    let (result, wakes, last_value) =
+                        (result.clone(), wakes.clone(), last_value.clone());
                     let (mode, d) = (rng.u8(..4), short(&mut rng));
                     ops.push(greenery::spawn(async move {
-                        let sets_before = wakes.borrow().sets;
+                        let (sets_before, value_before) = (wakes.borrow().sets, last_value.get());
                         let waiting = Waiting::new(&wakes, i);
                         let got = match mode {
                             0 => Some(result.get().await),
@@ -748,13 +753,25 @@ fn async_result_storm() {
                         };
                         drop(waiting);
                         let w = wakes.borrow();
-                        if let Some(Ok(v) | Err(v)) = got {
-                            assert!(
-                                v >= sets_before.max(1) && v <= w.sets,
-                                "getter {i} got {v}: set before it started: {sets_before}, \
-                                 now: {}",
-                                w.sets
-                            );
+                        match got {
+                            // A value set no earlier than the value current when the getter
+                            // started, and no later than the latest.
+                            Some(Ok(v)) => assert!(
+                                v >= value_before.max(1) && v <= last_value.get(),
+                                "getter {i} got value {v}: value before it started: \
+                                 {value_before}, now: {}",
+                                last_value.get()
+                            ),
+                            // An error only while no value is set, set no earlier than what
+                            // was current when the getter started.
+                            Some(Err(v)) => assert!(
+                                last_value.get() == 0 && v >= sets_before.max(1) && v <= w.sets,
+                                "getter {i} got error {v}: set before it started: \
+                                 {sets_before}, now: {}, last value: {}",
+                                w.sets,
+                                last_value.get()
+                            ),
+                            None => {}
                         }
                     }));
                 }
@@ -763,6 +780,7 @@ fn async_result_storm() {
         }
         let v = wakes.borrow().sets + 1;
         result.set(v);
+        last_value.set(v);
         wakes.borrow_mut().sets = v;
         settle(3).await;
         let asleep = wakes.borrow().waiting.clone();
