@@ -2,7 +2,7 @@
 
 use std::{fs, time::Instant};
 
-use crate::{Result, cargo, cargo_works, deps, examples, project_root, split_flags};
+use crate::{Result, cargo, cargo_works, deps, examples, package, project_root, split_flags};
 
 /// One CI step: its name, what it runs, and the hint printed when it fails.
 struct Step {
@@ -47,6 +47,11 @@ const STEPS: &[Step] = &[
         run: deps::check,
         hint: "keep the crate graph runtime <- hub <- {event, sync, local, queue, subprocess} \
                <- {pool, actor} <- greenery (ARCHITECTURE.md)",
+    },
+    Step {
+        name: "package",
+        run: package::step,
+        hint: "complete the publishable crates' [package] metadata, or fix what `cargo package` reports",
     },
 ];
 

@@ -68,6 +68,8 @@ pub(crate) struct Dependency {
     pub(crate) name: String,
     /// `normal`, `dev` or `build`.
     pub(crate) kind: String,
+    /// The version requirement: `^0.1.0`, or `*` for a path dependency without a version.
+    pub(crate) req: String,
 }
 
 /// Runs `cargo metadata --format-version 1 --no-deps` and reads the workspace members.
@@ -104,6 +106,7 @@ fn parse_metadata(text: &str) -> Result<Metadata> {
                 .map(|d| Dependency {
                     name: field(d, "name"),
                     kind: d["kind"].as_str().unwrap_or("normal").to_owned(),
+                    req: field(d, "req"),
                 })
                 .collect(),
         })
@@ -176,6 +179,7 @@ mod tests {
                 .map(|(n, k)| Dependency {
                     name: (*n).to_owned(),
                     kind: (*k).to_owned(),
+                    req: "^0.1.0".to_owned(),
                 })
                 .collect(),
         }
@@ -202,6 +206,7 @@ mod tests {
             deps,
             [("greenery-runtime", "normal"), ("futures-lite", "dev")]
         );
+        assert_eq!(hub.dependencies[0].req, "^0.1");
         assert!(parse_metadata("{\"packages\": [1, 2,]}").is_err());
     }
 

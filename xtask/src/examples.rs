@@ -31,6 +31,9 @@ struct Run {
     /// `None` if it exited 0, else why it failed (exit status, timeout).
     failure: Option<String>,
     stdout: String,
+    /// The example's own stderr (a supervisor's restart notes, a panic report): shown, under
+    /// the example's name, but never compared.
+    stderr: String,
     secs: f64,
 }
 
@@ -54,6 +57,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         let expected = read_expected(&ex.expected)?;
         let verdict = verdict(&run, expected.as_deref());
         let secs = run.secs;
+        eprint!("{}", labelled_stderr(&ex.name, &run.stderr));
         match (verdict, &run.failure) {
             (Verdict::Ok, _) => eprintln!("example {} ... ok ({secs:.2}s)", ex.name),
             (Verdict::Failed, Some(why)) => {
@@ -121,6 +125,7 @@ pub(crate) fn demo(args: &[String]) -> Result {
                 print!("{}", run.stdout);
             }
         }
+        print!("{}", stderr_section(&ex.name, &run.stderr));
         match (&run.failure, verdict) {
             (Some(why), _) => println!("--> FAILED: {why}"),
             (None, Verdict::Differs) => println!("--> DIFFERS from {}", rel(&ex.expected)),
@@ -229,7 +234,7 @@ fn read_expected(path: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Runs one example with the timeout, capturing stdout (stderr goes to ours).
+/// Runs one example with the timeout, capturing its stdout and its stderr.
 fn run_example(ex: &Example) -> Result<Run> {
     eprintln!("$ {}", rel(&ex.binary));
     let mut cmd = Command::new(&ex.binary);
@@ -240,16 +245,15 @@ fn run_example(ex: &Example) -> Result<Run> {
 /// Runs `cmd` to completion or until `timeout` (then kills it), polling `try_wait`.
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Run> {
     let start = Instant::now();
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).spawn()?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
 
-    // Read stdout on a thread, so a chatty example cannot fill the pipe and stall.
-    let mut pipe = child.stdout.take().expect("stdout is piped");
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        let res = pipe.read_to_end(&mut buf).map(|_| buf);
-        let _ = tx.send(res);
-    });
+    // Read both pipes on threads, so a chatty example cannot fill one and stall.
+    let stdout_rx = read_on_thread(child.stdout.take().expect("stdout is piped"));
+    let stderr_rx = read_on_thread(child.stderr.take().expect("stderr is piped"));
 
     let mut failure = loop {
         if let Some(status) = child.try_wait()? {
@@ -268,19 +272,62 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Run> {
     };
     let secs = start.elapsed().as_secs_f64();
 
-    // A grandchild may still hold the pipe open; do not wait for it forever.
-    let stdout = match rx.recv_timeout(Duration::from_secs(5)) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes?).into_owned(),
+    // A grandchild may still hold a pipe open; do not wait for it forever.
+    let mut collect = |rx: mpsc::Receiver<std::io::Result<Vec<u8>>>, name: &str| match rx
+        .recv_timeout(Duration::from_secs(5))
+    {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes?).into_owned()),
         Err(_) => {
-            failure.get_or_insert_with(|| "stdout stayed open after the example exited".into());
-            String::new()
+            failure.get_or_insert_with(|| format!("{name} stayed open after the example exited"));
+            Ok::<_, std::io::Error>(String::new())
         }
     };
+    let stdout = collect(stdout_rx, "stdout")?;
+    let stderr = collect(stderr_rx, "stderr")?;
     Ok(Run {
         failure,
         stdout,
+        stderr,
         secs,
     })
+}
+
+/// Reads `pipe` to its end on a new thread; the bytes arrive on the returned channel.
+fn read_on_thread(
+    mut pipe: impl Read + Send + 'static,
+) -> mpsc::Receiver<std::io::Result<Vec<u8>>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let res = pipe.read_to_end(&mut buf).map(|_| buf);
+        let _ = tx.send(res);
+    });
+    rx
+}
+
+/// For `cargo xtask examples`: each line of an example's stderr as `<name> (stderr) | line`,
+/// so it reads as the program's output, not the run's.
+fn labelled_stderr(name: &str, stderr: &str) -> String {
+    normalize(stderr)
+        .lines()
+        .map(|line| format!("{name} (stderr) | {line}\n"))
+        .collect()
+}
+
+/// For `cargo xtask demo`: an example's stderr under a heading, indented like its stdout.
+fn stderr_section(name: &str, stderr: &str) -> String {
+    let stderr = normalize(stderr);
+    if stderr.trim().is_empty() {
+        return String::new();
+    }
+    let mut out =
+        format!("stderr of {name} (printed by the program itself; only stdout is compared):\n");
+    for line in stderr.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn verdict(run: &Run, expected: Option<&str>) -> Verdict {
@@ -354,7 +401,7 @@ fn side_by_side(expected: &str, got: &str) {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use super::{Command, Duration, run_with_timeout};
+    use super::{Command, Duration, labelled_stderr, run_with_timeout, stderr_section};
 
     fn sh(script: &str) -> Command {
         let mut cmd = Command::new("sh");
@@ -366,10 +413,34 @@ mod tests {
     fn captures_stdout_and_exit_status() {
         let run = run_with_timeout(sh("echo hi; exit 0"), Duration::from_secs(30)).unwrap();
         assert_eq!((run.failure, run.stdout.as_str()), (None, "hi\n"));
+        assert_eq!(run.stderr, "");
 
         let run = run_with_timeout(sh("echo partial; exit 3"), Duration::from_secs(30)).unwrap();
         assert!(run.failure.unwrap().contains('3'));
         assert_eq!(run.stdout, "partial\n");
+    }
+
+    #[test]
+    fn captures_and_labels_stderr() {
+        let run = run_with_timeout(
+            sh("echo out; echo 'restarted (1 of 2)' >&2; echo 'gave up' >&2"),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(run.failure, None);
+        assert_eq!(run.stdout, "out\n");
+        assert_eq!(run.stderr, "restarted (1 of 2)\ngave up\n");
+        assert_eq!(
+            labelled_stderr("sup", &run.stderr),
+            "sup (stderr) | restarted (1 of 2)\nsup (stderr) | gave up\n"
+        );
+        assert_eq!(
+            stderr_section("sup", &run.stderr),
+            "stderr of sup (printed by the program itself; only stdout is compared):\n  \
+             restarted (1 of 2)\n  gave up\n"
+        );
+        assert_eq!(stderr_section("quiet", ""), "");
+        assert_eq!(labelled_stderr("quiet", ""), "");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod ci;
 mod deps;
 mod examples;
+mod package;
 #[cfg(test)]
 mod tidy;
 
@@ -25,6 +26,7 @@ Usage: cargo xtask <task> [options]
 
 Tasks:
   ci [--keep-going] [STEP...]   every CI check, in order: fmt clippy test doc features examples deps
+                                package
                                 (STEPs pick a subset; --keep-going runs all and reports every failure)
   test                          the workspace tests (cargo-nextest if installed, then doctests)
   doc [--open] [--private]      the docs, with rustdoc warnings denied
