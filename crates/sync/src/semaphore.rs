@@ -67,72 +67,6 @@ impl Semaphore {
         }
     }
 
-    /// Takes a permit, waiting in line (FIFO) while none is free.
-    ///
-    /// A free permit is taken at once, without switching.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: dropping the future takes no permit and leaks none. If a
-    /// release had already woken this waiter, the wake-up passes to the next one in line.
-    /// Dropping it makes you lose your place in the queue.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::sync::Semaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = Semaphore::new(1);
-    ///     let guard = sem.acquire().await;
-    ///     assert_eq!(sem.available(), 0);
-    ///     drop(guard);
-    ///     assert_eq!(sem.available(), 1);
-    /// });
-    /// ```
-    pub fn acquire(&self) -> Acquire<'_> {
-        self.core.acquire()
-    }
-
-    /// Takes a permit if one is free, without waiting.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::Semaphore::new(1);
-    /// let guard = sem.try_acquire().unwrap();
-    /// assert!(sem.try_acquire().is_none());
-    /// ```
-    #[doc(alias = "acquire(blocking=False)")]
-    pub fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
-        self.core.try_acquire()
-    }
-
-    /// Takes a permit, waiting for at most `duration`: `timeout(duration, self.acquire())`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if no permit was taken in time (gevent's `acquire` returns `False`).
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe, like [`acquire`](Semaphore::acquire).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use greenery::sync::Semaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = Semaphore::new(0);
-    ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
-    /// });
-    /// ```
-    pub async fn acquire_timeout(&self, duration: Duration) -> Result<SemaphoreGuard<'_>, Timeout> {
-        timeout(duration, self.acquire()).await
-    }
-
     /// Adds a permit (the raw `+1` of gevent's `release()`), admitting the first blocked waiter.
     ///
     /// Use it with [`SemaphoreGuard::forget`], or to model the arrival of a new resource: the
@@ -148,73 +82,6 @@ impl Semaphore {
     pub fn release(&self) {
         // An unbounded core never reports an over-release.
         let _ = self.core.release();
-    }
-
-    /// Returns the number of free permits (gevent's `counter`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::Semaphore::new(2);
-    /// let guard = sem.try_acquire();
-    /// assert_eq!(sem.available(), 1);
-    /// ```
-    #[doc(alias = "counter")]
-    pub fn available(&self) -> usize {
-        self.core.available()
-    }
-
-    /// Returns `true` if no permit is free.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::Semaphore::new(1);
-    /// let guard = sem.try_acquire();
-    /// assert!(sem.locked());
-    /// ```
-    pub fn locked(&self) -> bool {
-        self.available() == 0
-    }
-
-    /// Waits until a permit is free, without taking it, and returns the number of free
-    /// permits then (possibly 0, if another greenlet took it first).
-    ///
-    /// Waiting greenlets keep their place in the line with those in
-    /// [`acquire`](Semaphore::acquire): a release resumes the `wait`s ahead of the first
-    /// acquirer, then that acquirer.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: it takes nothing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::sync::Semaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = Semaphore::new(1);
-    ///     assert_eq!(sem.wait().await, 1);
-    /// });
-    /// ```
-    pub fn wait(&self) -> Wait<'_> {
-        self.core.wait()
-    }
-}
-
-impl fmt::Debug for Semaphore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.fmt_as("Semaphore", f)
-    }
-}
-
-impl Waitable for Semaphore {
-    /// Completes when a permit is free, like [`Semaphore::wait`].
-    fn wait_ready(&self) -> WaitReady<'_> {
-        Box::pin(async move {
-            self.wait().await;
-        })
     }
 }
 
@@ -258,69 +125,6 @@ impl BoundedSemaphore {
         }
     }
 
-    /// Takes a permit, waiting in line (FIFO) while none is free; see [`Semaphore::acquire`].
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: dropping the future takes no permit and leaks none. If a
-    /// release had already woken this waiter, the wake-up passes to the next one in line.
-    /// Dropping it makes you lose your place in the queue.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::sync::BoundedSemaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = BoundedSemaphore::new(1);
-    ///     let guard = sem.acquire().await;
-    ///     assert!(sem.locked());
-    /// });
-    /// ```
-    pub fn acquire(&self) -> Acquire<'_> {
-        self.core.acquire()
-    }
-
-    /// Takes a permit if one is free, without waiting.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::BoundedSemaphore::new(1);
-    /// let guard = sem.try_acquire().unwrap();
-    /// assert!(sem.try_acquire().is_none());
-    /// ```
-    #[doc(alias = "acquire(blocking=False)")]
-    pub fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
-        self.core.try_acquire()
-    }
-
-    /// Takes a permit, waiting for at most `duration`: `timeout(duration, self.acquire())`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if no permit was taken in time.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe, like [`acquire`](BoundedSemaphore::acquire).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use greenery::sync::BoundedSemaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = BoundedSemaphore::new(1);
-    ///     let held = sem.acquire().await;
-    ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
-    /// });
-    /// ```
-    pub async fn acquire_timeout(&self, duration: Duration) -> Result<SemaphoreGuard<'_>, Timeout> {
-        timeout(duration, self.acquire()).await
-    }
-
     /// Gives back a permit taken with [`SemaphoreGuard::forget`], admitting the first blocked
     /// waiter. It never switches.
     ///
@@ -344,64 +148,154 @@ impl BoundedSemaphore {
     pub fn release(&self) -> Result<(), OverRelease> {
         self.core.release()
     }
-
-    /// Returns the number of free permits (gevent's `counter`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::BoundedSemaphore::new(2);
-    /// assert_eq!(sem.available(), 2);
-    /// ```
-    #[doc(alias = "counter")]
-    pub fn available(&self) -> usize {
-        self.core.available()
-    }
-
-    /// Returns `true` if no permit is free.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = greenery::sync::BoundedSemaphore::new(1);
-    /// assert!(!sem.locked());
-    /// ```
-    pub fn locked(&self) -> bool {
-        self.available() == 0
-    }
-
-    /// Waits until a permit is free, without taking it; see [`Semaphore::wait`].
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: it takes nothing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::sync::BoundedSemaphore;
-    ///
-    /// greenery::run(async {
-    ///     let sem = BoundedSemaphore::new(1);
-    ///     assert_eq!(sem.wait().await, 1);
-    /// });
-    /// ```
-    pub fn wait(&self) -> Wait<'_> {
-        self.core.wait()
-    }
 }
 
-impl fmt::Debug for BoundedSemaphore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.fmt_as("BoundedSemaphore", f)
-    }
+/// The methods `Semaphore` and `BoundedSemaphore` share, written once: each forwards to the
+/// [`Core`], and its docs name the type it is on.
+macro_rules! semaphore_methods {
+    ($ty:ident) => {
+        impl $ty {
+            /// Takes a permit, waiting in line (FIFO) while none is free.
+            ///
+            /// A free permit is taken at once, without switching.
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe: dropping the future takes no permit and leaks none.
+            /// If a release had already woken this waiter, the wake-up passes to the next one
+            /// in line. Dropping it makes you lose your place in the queue.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use greenery::sync::", stringify!($ty), ";")]
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let sem = ", stringify!($ty), "::new(1);")]
+            ///     let guard = sem.acquire().await;
+            ///     assert_eq!(sem.available(), 0);
+            ///     drop(guard);
+            ///     assert_eq!(sem.available(), 1);
+            /// });
+            /// ```
+            pub fn acquire(&self) -> Acquire<'_> {
+                self.core.acquire()
+            }
+
+            /// Takes a permit if one is free, without waiting.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let sem = greenery::sync::", stringify!($ty), "::new(1);")]
+            /// let guard = sem.try_acquire().unwrap();
+            /// assert!(sem.try_acquire().is_none());
+            /// ```
+            #[doc(alias = "acquire(blocking=False)")]
+            pub fn try_acquire(&self) -> Option<SemaphoreGuard<'_>> {
+                self.core.try_acquire()
+            }
+
+            /// Takes a permit, waiting for at most `duration`:
+            /// `timeout(duration, self.acquire())`.
+            ///
+            /// # Errors
+            ///
+            /// Returns [`Timeout`] if no permit was taken in time (gevent's `acquire` returns
+            /// `False`).
+            ///
+            /// # Cancel safety
+            ///
+            #[doc = concat!("This method is cancel safe, like [`acquire`](", stringify!($ty), "::acquire).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            #[doc = concat!("use greenery::sync::", stringify!($ty), ";")]
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let sem = ", stringify!($ty), "::new(1);")]
+            ///     let held = sem.acquire().await;
+            ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
+            /// });
+            /// ```
+            pub async fn acquire_timeout(
+                &self,
+                duration: Duration,
+            ) -> Result<SemaphoreGuard<'_>, Timeout> {
+                timeout(duration, self.acquire()).await
+            }
+
+            /// Returns the number of free permits (gevent's `counter`).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let sem = greenery::sync::", stringify!($ty), "::new(2);")]
+            /// let guard = sem.try_acquire();
+            /// assert_eq!(sem.available(), 1);
+            /// ```
+            #[doc(alias = "counter")]
+            pub fn available(&self) -> usize {
+                self.core.available()
+            }
+
+            /// Returns `true` if no permit is free.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let sem = greenery::sync::", stringify!($ty), "::new(1);")]
+            /// assert!(!sem.locked());
+            /// let guard = sem.try_acquire();
+            /// assert!(sem.locked());
+            /// ```
+            pub fn locked(&self) -> bool {
+                self.available() == 0
+            }
+
+            /// Waits until a permit is free, without taking it, and returns the number of free
+            /// permits then (possibly 0, if another greenlet took it first).
+            ///
+            /// Waiting greenlets keep their place in the line with those in `acquire`: a
+            /// release resumes the `wait`s ahead of the first acquirer, then that acquirer.
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe: it takes nothing.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use greenery::sync::", stringify!($ty), ";")]
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let sem = ", stringify!($ty), "::new(1);")]
+            ///     assert_eq!(sem.wait().await, 1);
+            /// });
+            /// ```
+            pub fn wait(&self) -> Wait<'_> {
+                self.core.wait()
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.core.fmt_as(stringify!($ty), f)
+            }
+        }
+
+        impl Waitable for $ty {
+            /// Completes when a permit is free, like `wait`.
+            fn wait_ready(&self) -> WaitReady<'_> {
+                Box::pin(async move {
+                    self.wait().await;
+                })
+            }
+        }
+    };
 }
 
-impl Waitable for BoundedSemaphore {
-    /// Completes when a permit is free, like [`BoundedSemaphore::wait`].
-    fn wait_ready(&self) -> WaitReady<'_> {
-        Box::pin(async move {
-            self.wait().await;
-        })
-    }
-}
+semaphore_methods!(Semaphore);
+semaphore_methods!(BoundedSemaphore);
