@@ -282,3 +282,188 @@ impl<P: Policy> Drop for Pass<P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The notifier with a toy policy: a counter of tokens and a line of waiters, each served
+    //! one token per turn (a semaphore without guards).
+
+    use std::cell::RefCell;
+    use std::convert::Infallible;
+    use std::future::poll_fn;
+    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
+    use std::task::Poll;
+    use std::time::Duration;
+
+    use super::{Notifier, Policy, Turn, lock, schedule};
+    use crate::__private::thread_tag;
+    use crate::waitlist::{Ticket, WaitList};
+    use crate::{GreenletInfo, Task, run, sleep, spawn_tracked};
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    #[derive(Default)]
+    struct Tokens {
+        tokens: usize,
+        line: WaitList<(usize, bool)>,
+        notifier: Notifier<Tokens>,
+        passes: usize,
+    }
+
+    type Shared = Arc<Mutex<Tokens>>;
+
+    impl Policy for Tokens {
+        type Handle = Shared;
+        type Cursor = ();
+        type Call = Infallible;
+
+        fn with<R>(handle: &Shared, f: impl FnOnce(&mut Self) -> R) -> R {
+            f(&mut lock(handle))
+        }
+
+        fn call(_: &Shared, call: Infallible) {
+            match call {}
+        }
+
+        fn notifier(&mut self) -> &mut Notifier<Tokens> {
+            &mut self.notifier
+        }
+
+        fn due(&self) -> Option<usize> {
+            if self.tokens == 0 {
+                return None;
+            }
+            self.line.front().map(|key| self.line.state(key).0)
+        }
+
+        fn start(&mut self) {
+            self.passes += 1;
+        }
+
+        fn turn(&mut self, (): &mut (), _switching: bool) -> Turn<Infallible> {
+            if self.tokens == 0 {
+                return Turn::Over;
+            }
+            let Some(key) = self.line.pop_front() else {
+                return Turn::Over;
+            };
+            self.tokens -= 1;
+            self.line.state_mut(key).1 = true;
+            Turn::switch(self.line.take_waker(key))
+        }
+    }
+
+    /// Adds a token; the returned wakers are called after the lock is released.
+    fn give(shared: &Shared) {
+        let wakes = {
+            let mut state = lock(shared);
+            state.tokens += 1;
+            schedule(shared, &mut *state)
+        };
+        wakes.wake();
+    }
+
+    /// Spawns a greenlet that waits for a token, then logs `name`.
+    fn taker(shared: &Shared, log: &Log, name: &'static str) -> Task<()> {
+        let (shared, log) = (shared.clone(), log.clone());
+        spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+            let mut ticket: Option<Ticket> = None;
+            poll_fn(|cx| {
+                let mut state = lock(&shared);
+                match ticket.take() {
+                    None => {
+                        ticket = Some(state.line.push_back((thread_tag(), false), cx.waker()));
+                        Poll::Pending
+                    }
+                    Some(t) if state.line.state(t.key()).1 => {
+                        state.line.free(t);
+                        Poll::Ready(())
+                    }
+                    Some(t) => {
+                        state.line.set_waker(t.key(), cx.waker());
+                        ticket = Some(t);
+                        Poll::Pending
+                    }
+                }
+            })
+            .await;
+            log.borrow_mut().push(name.to_owned());
+        })
+    }
+
+    /// Spawns a greenlet that logs `name`.
+    fn plain(log: &Log, name: &'static str) -> Task<()> {
+        let log = log.clone();
+        spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+            log.borrow_mut().push(name.to_owned());
+        })
+    }
+
+    #[test]
+    fn a_pass_switches_to_each_waiter_before_what_was_queued_after_it() {
+        let shared = Shared::default();
+        let log = Log::default();
+        run(async {
+            let a = taker(&shared, &log, "a");
+            let b = taker(&shared, &log, "b");
+            sleep(Duration::ZERO).await;
+            give(&shared);
+            give(&shared);
+            // One pass for both tokens: the second give finds it pending.
+            let c = plain(&log, "queued after the gives");
+            log.borrow_mut().push("giver goes on".to_owned());
+            c.await;
+            a.await;
+            b.await;
+        });
+        assert_eq!(
+            *log.borrow(),
+            ["giver goes on", "a", "b", "queued after the gives"]
+        );
+        assert_eq!(lock(&shared).passes, 1);
+        assert!(!lock(&shared).notifier.is_active());
+    }
+
+    #[test]
+    fn with_no_running_hub_the_waiters_are_woken_directly() {
+        let shared = Shared::default();
+        let log = Log::default();
+        // Register a waiter on this thread's hub, then give from outside `run`: no switch can
+        // reach it, so the pass runs at once and the waiter is woken (it runs at the next
+        // `run`).
+        let a = run(async {
+            let a = taker(&shared, &log, "a");
+            sleep(Duration::ZERO).await;
+            a
+        });
+        give(&shared);
+        assert!(!lock(&shared).notifier.is_active());
+        assert_eq!(lock(&shared).tokens, 0);
+        run(a);
+        assert_eq!(*log.borrow(), ["a"]);
+    }
+
+    #[test]
+    fn a_waiter_on_another_thread_is_woken_not_switched_to() {
+        let shared = Shared::default();
+        let (registered_tx, registered_rx) = std::sync::mpsc::channel();
+        let other = {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let log = Log::default();
+                run(async {
+                    let a = taker(&shared, &log, "a");
+                    sleep(Duration::ZERO).await;
+                    registered_tx.send(()).unwrap();
+                    a.await;
+                });
+                log.take()
+            })
+        };
+        registered_rx.recv().unwrap();
+        run(async { give(&shared) });
+        assert_eq!(other.join().unwrap(), ["a"]);
+        assert!(!lock(&shared).notifier.is_active());
+    }
+}
