@@ -435,12 +435,13 @@ mod tests {
         let a = run(async {
             let a = taker(&shared, &log, "a");
             sleep(Duration::ZERO).await;
-            a
+            // Handed out of `run` unawaited (an `Option`, not a future).
+            Some(a)
         });
         give(&shared);
         assert!(!lock(&shared).notifier.is_active());
         assert_eq!(lock(&shared).tokens, 0);
-        run(a);
+        run(a.expect("spawned"));
         assert_eq!(*log.borrow(), ["a"]);
     }
 
