@@ -54,25 +54,25 @@ const ALLOWED: &[(&str, Option<&[&str]>)] = &[
 /// The only member that may depend on tokio, as a dev-dependency (its benchmark compares).
 const TOKIO_ALLOWED_IN: &str = "greenery-bench";
 
+/// `cargo metadata --format-version 1 --no-deps`'s output: the workspace members.
 pub(crate) struct Metadata {
-    pub(crate) packages: Vec<Package>,
+    /// All of it (the `package` step reads the manifests' fields).
+    pub(crate) json: Value,
     pub(crate) target_directory: String,
 }
 
-pub(crate) struct Package {
-    pub(crate) name: String,
-    pub(crate) dependencies: Vec<Dependency>,
+struct Package {
+    name: String,
+    dependencies: Vec<Dependency>,
 }
 
-pub(crate) struct Dependency {
-    pub(crate) name: String,
+struct Dependency {
+    name: String,
     /// `normal`, `dev` or `build`.
-    pub(crate) kind: String,
-    /// The version requirement: `^0.1.0`, or `*` for a path dependency without a version.
-    pub(crate) req: String,
+    kind: String,
 }
 
-/// Runs `cargo metadata --format-version 1 --no-deps` and reads the workspace members.
+/// Runs `cargo metadata --format-version 1 --no-deps`.
 pub(crate) fn metadata() -> Result<Metadata> {
     let args = ["metadata", "--format-version", "1", "--no-deps"];
     eprintln!("$ cargo {}", args.join(" "));
@@ -86,40 +86,43 @@ pub(crate) fn metadata() -> Result<Metadata> {
         )
         .into());
     }
-    parse_metadata(&String::from_utf8(out.stdout)?)
+    let json: Value = serde_json::from_slice(&out.stdout)?;
+    let target_directory = json["target_directory"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Metadata {
+        json,
+        target_directory,
+    })
 }
 
-fn parse_metadata(text: &str) -> Result<Metadata> {
-    let json: Value = serde_json::from_str(text)?;
-    let field = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+fn packages(json: &Value) -> Result<Vec<Package>> {
+    let name = |v: &Value| v["name"].as_str().unwrap_or_default().to_owned();
     let packages = json["packages"]
         .as_array()
         .ok_or("cargo metadata: no `packages` array")?
         .iter()
         .map(|p| Package {
-            name: field(p, "name"),
+            name: name(p),
             dependencies: p["dependencies"]
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
                 .map(|d| Dependency {
-                    name: field(d, "name"),
+                    name: name(d),
                     kind: d["kind"].as_str().unwrap_or("normal").to_owned(),
-                    req: field(d, "req"),
                 })
                 .collect(),
         })
         .collect();
-    Ok(Metadata {
-        packages,
-        target_directory: field(&json, "target_directory"),
-    })
+    Ok(packages)
 }
 
 /// The `deps` step.
 pub(crate) fn check() -> Result {
-    let problems = violations(&metadata()?.packages);
+    let problems = violations(&packages(&metadata()?.json)?);
     if problems.is_empty() {
         return Ok(());
     }
@@ -169,7 +172,7 @@ fn violations(packages: &[Package]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Dependency, Package, parse_metadata, violations};
+    use super::{Dependency, Package, packages, violations};
 
     fn pkg(name: &str, deps: &[(&str, &str)]) -> Package {
         Package {
@@ -179,7 +182,6 @@ mod tests {
                 .map(|(n, k)| Dependency {
                     name: (*n).to_owned(),
                     kind: (*k).to_owned(),
-                    req: "^0.1.0".to_owned(),
                 })
                 .collect(),
         }
@@ -191,11 +193,9 @@ mod tests {
             "dependencies":[{"name":"greenery-runtime","kind":null,"optional":false,"req":"^0.1"},
             {"name":"futures-lite","kind":"dev","features":[],"rename":null}],
             "targets":[{"kind":["lib"],"name":"greenery_hub","doctest":true,"edition":"2024"}]}],
-            "workspace_members":["x"],"target_directory":"/t/\u00e9\ud83d\ude00\"\\","version":1,
-            "metadata":null,"ratio":-1.5e3}"#;
-        let meta = parse_metadata(text).unwrap();
-        assert_eq!(meta.target_directory, "/t/é😀\"\\");
-        let hub = &meta.packages[0];
+            "workspace_members":["x"],"target_directory":"/t","version":1,"metadata":null}"#;
+        let parsed = packages(&serde_json::from_str(text).unwrap()).unwrap();
+        let hub = &parsed[0];
         assert_eq!(hub.name, "greenery-hub");
         let deps: Vec<_> = hub
             .dependencies
@@ -206,8 +206,7 @@ mod tests {
             deps,
             [("greenery-runtime", "normal"), ("futures-lite", "dev")]
         );
-        assert_eq!(hub.dependencies[0].req, "^0.1");
-        assert!(parse_metadata("{\"packages\": [1, 2,]}").is_err());
+        assert!(packages(&serde_json::json!({"version": 1})).is_err());
     }
 
     #[test]
