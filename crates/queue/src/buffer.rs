@@ -37,10 +37,6 @@ pub trait Buffer<T>: sealed::Sealed + Default {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Puts back an item that `pop` returned, so that `pop` returns it again next.
-    #[doc(hidden)]
-    fn push_front(&mut self, item: T);
 }
 
 /// First in, first out: the order of gevent's `Queue` (the default).
@@ -131,9 +127,6 @@ impl<T> Buffer<T> for Fifo<T> {
     fn push(&mut self, item: T) {
         self.0.push_back(item);
     }
-    fn push_front(&mut self, item: T) {
-        self.0.push_front(item);
-    }
     fn pop(&mut self) -> Option<T> {
         self.0.pop_front()
     }
@@ -149,9 +142,6 @@ impl<T> Buffer<T> for Lifo<T> {
     fn push(&mut self, item: T) {
         self.0.push(item);
     }
-    fn push_front(&mut self, item: T) {
-        self.0.push(item);
-    }
     fn pop(&mut self) -> Option<T> {
         self.0.pop()
     }
@@ -165,9 +155,6 @@ impl<T> Buffer<T> for Lifo<T> {
 
 impl<T: Ord> Buffer<T> for Priority<T> {
     fn push(&mut self, item: T) {
-        self.0.push(Reverse(item));
-    }
-    fn push_front(&mut self, item: T) {
         self.0.push(Reverse(item));
     }
     fn pop(&mut self) -> Option<T> {

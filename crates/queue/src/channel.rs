@@ -1,18 +1,20 @@
 //! `Channel`: gevent's rendezvous queue, where `put` waits until a getter has taken the item.
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_lite::Stream;
+use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
 use greenery_runtime::Timeout;
 
 use crate::error::{GetError, PutError, ShutDown, ShutDownError};
-use crate::waiters::{Slab, Status, can_switch_to, unlink};
+use crate::waiters::{self, Line, Status, Ticket, Wakes};
 
 /// A rendezvous between greenlets (gevent's `Channel`): it holds no item, a
 /// [`put`](Channel::put) waits until a getter has taken its item, and the getter runs first.
@@ -54,213 +56,427 @@ pub struct Channel<T> {
 }
 
 struct State<T> {
-    nodes: Slab<T>,
-    /// Blocked getters, and *handed* putters: blocked putters whose item `try_get` took, each
-    /// standing where that getter would wait in gevent, for the unlock step to resume it (in
-    /// this line, a node with `consumes == false`).
-    getters: VecDeque<usize>,
-    /// Blocked putters whose item was not taken yet, and *detached* ones: items handed over
-    /// by `try_put` (or handed back by a cancelled getter), which no greenlet waits on.
-    putters: VecDeque<usize>,
-    /// After a shutdown, the items of detached putters, for the next gets.
+    /// Blocked getters, and the turns of *handed* putters: blocked putters whose item
+    /// `try_get` took, each standing where that getter would wait in gevent, for the unlock
+    /// pass to resume it (see [`Seat`]).
+    getters: Line<Seat<T>>,
+    /// Blocked putters whose item was not taken yet, and *detached* items: handed over by
+    /// `try_put` (or handed back by a cancelled getter), which no greenlet waits on.
+    putters: Line<Putter<T>>,
+    /// After a shutdown, the detached items, for the next gets.
     ready: VecDeque<T>,
     shutdown: bool,
-    /// gevent's `_event_unlock`: an unlock step is pending or running.
-    unlocking: bool,
-    /// How many handed putters are in the line of getters.
+    /// How many handed putters have a turn in the line of getters.
     handed: usize,
+    /// The putter of the pair the last turn served, switched to at the next turn: after its
+    /// getter, as gevent's `_unlock` switches to the getter, then to the putter.
+    resume: Option<Waker>,
+    /// gevent's `_event_unlock`: whether an unlock pass is pending or running, and its box.
+    notifier: Notifier<Self>,
 }
 
+/// A place in the line of getters.
+#[derive(Debug)]
+enum Seat<T> {
+    /// A blocked getter; once served, the item the pass handed it.
+    Getter(Option<T>),
+    /// The turn of a handed putter (`putter`, its key in the line of putters). The channel
+    /// holds this node: `own` is its ticket.
+    Handed { putter: usize, own: Option<Ticket> },
+}
+
+/// A node of the line of putters.
+#[derive(Debug)]
+struct Putter<T> {
+    /// The item, until a getter takes it.
+    item: Option<T>,
+    /// A detached item: no greenlet waits on it, the channel holds the node (its ticket).
+    own: Option<Ticket>,
+    /// A handed putter: the key of its turn in the line of getters.
+    turn: Option<usize>,
+}
+
+/// gevent's `Channel._unlock` as a pass of the notifier: while a getter and a putter wait,
+/// a turn hands the first putter's item to the first getter and switches to the getter (it
+/// runs until it blocks), and the next turn to the putter. At a handed putter's turn, only
+/// that putter is switched to: the getter it stands for (the caller of `try_get`) took the
+/// item already.
+impl<T> Policy for State<T> {
+    type Handle = Arc<Mutex<State<T>>>;
+    type Cursor = ();
+    type Call = Infallible;
+
+    fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R {
+        f(&mut lock(handle))
+    }
+
+    fn call(_: &Self::Handle, call: Infallible) {
+        match call {}
+    }
+
+    fn notifier(&mut self) -> &mut Notifier<Self> {
+        &mut self.notifier
+    }
+
+    /// The thread of the first greenlet a pass would switch to: the getter of the next turn,
+    /// or the handed putter.
+    fn due(&self) -> Option<usize> {
+        let key = self.next_turn()?;
+        Some(match self.getters.state(key).payload {
+            Seat::Getter(_) => self.getters.state(key).thread,
+            Seat::Handed { putter, .. } => self.putters.state(putter).thread,
+        })
+    }
+
+    fn start(&mut self) {}
+
+    fn turn(&mut self, (): &mut (), switching: bool) -> Turn<Infallible> {
+        debug_assert_eq!(
+            switching,
+            self.notifier.is_active(),
+            "a pass that switches is the one pending or running; one that serves at once runs \
+             only while none is"
+        );
+        if let Some(putter) = self.resume.take() {
+            return waiters::switch(Some(putter));
+        }
+        let Some(key) = self.next_turn() else {
+            return Turn::Over;
+        };
+        waiters::switch(match self.getters.state(key).payload {
+            Seat::Getter(_) => self.pair(key),
+            Seat::Handed { .. } => self.resume_handed_putter(key),
+        })
+    }
+
+    fn end(&mut self, (): ()) {
+        debug_assert!(
+            self.resume.is_none(),
+            "a pass ends after the last pair's putter"
+        );
+    }
+}
+
+/// The state's transitions: every change of the lines and of the counters goes through one of
+/// these, which check their precondition and end with [`check_invariants`](Self::check_invariants)
+/// (in debug builds).
 impl<T> State<T> {
-    /// The blocked getters (the line of getters less its handed putters).
+    fn new() -> Self {
+        State {
+            getters: Line::new(),
+            putters: Line::new(),
+            ready: VecDeque::new(),
+            shutdown: false,
+            handed: 0,
+            resume: None,
+            notifier: Notifier::new(),
+        }
+    }
+
+    /// The blocked getters (the line of getters less the handed putters' turns).
     fn waiting_getters(&self) -> usize {
         self.getters.len() - self.handed
     }
 
     fn is_handed(&self, key: usize) -> bool {
-        !self.nodes.node(key).consumes
+        matches!(self.getters.state(key).payload, Seat::Handed { .. })
     }
 
-    /// Where the unlock step's next turn is in the line of getters: at its head if that is a
+    /// Where the unlock pass's next turn is in the line of getters: at its head if that is a
     /// handed putter or a putter waits for it; otherwise at the first handed putter, which a
-    /// getter with no putter (one whose putter was withdrawn) must not keep waiting, since
-    /// its item is gone already.
+    /// getter with no putter (one whose putter was withdrawn) must not keep waiting, since its
+    /// item is gone already.
     fn next_turn(&self) -> Option<usize> {
-        let &head = self.getters.front()?;
+        let head = self.getters.front()?;
         if self.is_handed(head) || !self.putters.is_empty() {
-            return Some(0);
+            return Some(head);
         }
         if self.handed == 0 {
             return None;
         }
-        self.getters.iter().position(|&key| self.is_handed(key))
+        let mut key = self.getters.next(head);
+        while let Some(k) = key {
+            if self.is_handed(k) {
+                return Some(k);
+            }
+            key = self.getters.next(k);
+        }
+        None
     }
 
-    /// One turn of gevent's `Channel._unlock`: pairs the first getter with the first putter,
-    /// hands the item to the getter, and returns the getter and the putter to switch to. At a
-    /// handed putter's turn, only that putter is switched to: the getter it stands for (the
-    /// caller of `try_get`) took the item already.
-    fn pair(&mut self) -> Option<(Option<Waker>, Option<Waker>)> {
-        let turn = self.next_turn()?;
-        let getter = self.getters.remove(turn)?;
-        if self.is_handed(getter) {
-            self.handed -= 1;
-            let node = self.nodes.get(getter);
-            node.status = Status::Done;
-            return Some((None, node.waker.clone()));
-        }
-        let putter = self
-            .putters
-            .pop_front()
-            .expect("a getter's turn comes when a putter waits");
-        let node = self.nodes.get(putter);
-        let item = node.item.take();
-        let putter = match node.waker.clone() {
-            Some(waker) => {
-                node.status = Status::Done;
-                Some(waker)
-            }
-            None => {
-                // A detached putter belongs to the channel.
-                self.nodes.remove(putter);
-                None
-            }
+    /// The invariants every transition keeps (checked in debug builds):
+    ///
+    /// - the handed putters' turns are in the line of getters;
+    /// - after a shutdown no one waits in the lines, and only then are items `ready`;
+    /// - a linked waiter waits, a served or closed one is in no line (checked at the ends of
+    ///   the lines here, and on each waiter a transition serves).
+    ///
+    /// That at most one pass is pending or running is the notifier's flag; `turn` checks that
+    /// only that pass switches, and [`check_settled`](Self::check_settled) that no pair is
+    /// left without a pass.
+    fn check_invariants(&self) {
+        debug_assert!(
+            self.handed <= self.getters.len(),
+            "the handed putters' turns are in the line of getters"
+        );
+        debug_assert!(
+            !self.shutdown || (self.getters.is_empty() && self.putters.is_empty()),
+            "no one waits in the lines of a channel shut down"
+        );
+        debug_assert!(
+            self.shutdown || self.ready.is_empty(),
+            "only a shutdown makes detached items ready"
+        );
+        waiters::check_head(&self.getters);
+        waiters::check_head(&self.putters);
+    }
+
+    /// Debug check after an operation has scheduled what it had to: no turn is left without
+    /// an unlock pass on its way.
+    fn check_settled(&self) {
+        debug_assert!(
+            self.notifier.is_active() || self.next_turn().is_none(),
+            "a getter and a putter that can meet have an unlock pass on its way"
+        );
+    }
+
+    /// gevent's `get`: the getter joins the line of getters.
+    fn block_getter(&mut self, waker: &Waker) -> Ticket {
+        debug_assert!(!self.shutdown, "a getter blocks on an open channel");
+        let ticket = waiters::join(&mut self.getters, Seat::Getter(None), waker);
+        self.check_invariants();
+        ticket
+    }
+
+    /// gevent's `put`: the putter joins the line of putters with its item.
+    fn block_putter(&mut self, item: T, waker: &Waker) -> Ticket {
+        debug_assert!(!self.shutdown, "a putter blocks on an open channel");
+        let putter = Putter {
+            item: Some(item),
+            own: None,
+            turn: None,
         };
-        let node = self.nodes.get(getter);
-        node.item = item;
-        node.status = Status::Done;
-        Some((node.waker.clone(), putter))
+        let ticket = waiters::join(&mut self.putters, putter, waker);
+        self.check_invariants();
+        ticket
     }
 
-    /// gevent's `Channel._unlock` without switching: pairs everyone who can be, and just wakes
-    /// them (for waiters on other threads' hubs, and for a step dropped before it finished).
-    fn unlock_now(&mut self) {
-        while let Some((getter, putter)) = self.pair() {
-            for waker in [getter, putter].into_iter().flatten() {
-                waker.wake();
-            }
-        }
-    }
-
-    /// Adds a detached putter holding `item`, at the front of the line or at its back.
+    /// Adds a detached item (no greenlet waits on it) to the line of putters: at its back
+    /// (`try_put`), or at its front (the item of a cancelled getter, first in line again).
     fn detach(&mut self, item: T, front: bool) {
-        let key = self.nodes.insert(None, Some(item), false);
+        debug_assert!(!self.shutdown, "a shut down channel keeps its items ready");
+        let putter = Putter {
+            item: Some(item),
+            own: None,
+            turn: None,
+        };
+        let ticket = waiters::join(&mut self.putters, putter, Waker::noop());
+        let key = ticket.key();
+        self.putters.state_mut(key).payload.own = Some(ticket);
         if front {
-            self.putters.push_front(key);
-        } else {
-            self.putters.push_back(key);
+            self.putters.unlink(key);
+            let head = self.putters.front();
+            self.putters.relink_before(key, head);
         }
+        self.check_invariants();
+    }
+
+    /// A getter's turn of a pass: takes the getter `key` off its line with the first putter,
+    /// hands it the putter's item, and returns it, to switch to; the putter, unless detached,
+    /// is resumed at the next turn.
+    fn pair(&mut self, key: usize) -> Option<Waker> {
+        self.getters.unlink(key);
+        let putter = waiters::serve_front(&mut self.putters)
+            .expect("a getter's turn comes when a putter waits");
+        let node = &mut self.putters.state_mut(putter).payload;
+        let item = node.item.take().expect("a putter in line holds its item");
+        if let Some(own) = node.own.take() {
+            // A detached item: the channel frees its node.
+            self.putters.free(own);
+        } else {
+            waiters::check_node(&self.putters, putter);
+            debug_assert!(self.resume.is_none(), "one pair at a time");
+            self.resume = self.putters.take_waker(putter);
+        }
+        let getter = self.getters.state_mut(key);
+        debug_assert_eq!(getter.status, Status::Waiting, "a linked getter waits");
+        getter.status = Status::Served;
+        getter.payload = Seat::Getter(Some(item));
+        waiters::check_node(&self.getters, key);
+        self.check_invariants();
+        self.getters.take_waker(key)
+    }
+
+    /// A handed putter's turn of a pass: its turn leaves the line of getters, and the putter,
+    /// whose item was taken, is served; returns it, to switch to.
+    fn resume_handed_putter(&mut self, key: usize) -> Option<Waker> {
+        let putter = self.remove_turn(key);
+        let node = self.putters.state_mut(putter);
+        debug_assert_eq!(node.status, Status::Handed, "a handed putter");
+        node.status = Status::Served;
+        self.check_invariants();
+        self.putters.take_waker(putter)
+    }
+
+    /// Takes the handed putter's turn `key` off the line of getters (if it is still linked)
+    /// and frees it; returns the putter's key.
+    fn remove_turn(&mut self, key: usize) -> usize {
+        let node = self.getters.state_mut(key);
+        let Seat::Handed { putter, own } = &mut node.payload else {
+            unreachable!("a handed putter's turn");
+        };
+        let (putter, own) = (
+            *putter,
+            own.take().expect("the channel holds a turn's ticket"),
+        );
+        self.getters.free(own);
+        debug_assert!(self.handed > 0);
+        self.handed -= 1;
+        self.putters.state_mut(putter).payload.turn = None;
+        putter
     }
 
     /// `try_get`'s turn, done at once: takes the item of the first putter no blocked getter
-    /// will be paired with. A blocked putter joins the line of getters as a handed putter, for
-    /// the unlock step to resume it where gevent's step would switch to it: right after the
-    /// getter's turn, which is this one. A detached item just leaves the line.
-    fn take_unpaired(&mut self) -> Option<T> {
-        let putter = self.putters.remove(self.waiting_getters())?;
-        let node = self.nodes.get(putter);
-        let item = node.item.take();
-        if node.waker.is_some() {
-            self.getters.push_back(putter);
-            self.handed += 1;
-        } else {
-            self.nodes.remove(putter);
+    /// will be paired with. A blocked putter is handed: it stays blocked, and its turn joins
+    /// the line of getters, for the unlock pass to resume it where gevent's pass would switch
+    /// to it: right after the getter's turn, which is this one. A detached item just leaves
+    /// the line.
+    fn take_unpaired_item(&mut self) -> Option<T> {
+        let mut key = self.putters.front();
+        for _ in 0..self.waiting_getters() {
+            key = self.putters.next(key?);
         }
+        let key = key?;
+        self.putters.unlink(key);
+        let node = self.putters.state_mut(key);
+        let item = node
+            .payload
+            .item
+            .take()
+            .expect("a putter in line holds its item");
+        if let Some(own) = node.payload.own.take() {
+            self.putters.free(own);
+        } else {
+            node.status = Status::Handed;
+            let seat = Seat::Handed {
+                putter: key,
+                own: None,
+            };
+            let own = waiters::join(&mut self.getters, seat, Waker::noop());
+            let turn = own.key();
+            if let Seat::Handed { own: slot, .. } = &mut self.getters.state_mut(turn).payload {
+                *slot = Some(own);
+            }
+            self.putters.state_mut(key).payload.turn = Some(turn);
+            self.handed += 1;
+        }
+        self.check_invariants();
+        Some(item)
+    }
+
+    /// A served getter runs: it takes the item the pass handed it.
+    fn getter_takes_item(&mut self, ticket: Ticket) -> T {
+        let node = self.getters.state_mut(ticket.key());
+        debug_assert_eq!(
+            node.status,
+            Status::Served,
+            "only a served getter takes an item"
+        );
+        let Seat::Getter(item) = &mut node.payload else {
+            unreachable!("a getter's ticket is a getter's seat");
+        };
+        let item = item.take().expect("a served getter holds its item");
+        self.getters.free(ticket);
+        self.check_invariants();
         item
     }
 
-    fn close_waiters(&mut self) {
-        self.handed = 0;
-        for list in [&mut self.getters, &mut self.putters] {
-            while let Some(key) = list.pop_front() {
-                let node = self.nodes.get(key);
-                if node.item.is_none() && !node.consumes {
-                    // A handed putter: its item was taken, its `put` succeeded.
-                    node.status = Status::Done;
-                    self.nodes.wake(key);
-                    continue;
-                }
-                if node.waker.is_none() {
-                    // A detached item stays for the next gets.
-                    if let Some(item) = self.nodes.remove(key) {
-                        self.ready.push_back(item);
-                    }
-                    continue;
-                }
-                node.status = Status::Closed;
-                self.nodes.wake(key);
-            }
-        }
+    /// A getter leaves its line without an item: withdrawn while it waits, or woken by a
+    /// shutdown.
+    fn getter_leaves(&mut self, ticket: Ticket) {
+        let status = self.getters.state(ticket.key()).status;
+        debug_assert!(status != Status::Served, "a served getter holds an item");
+        self.getters.free(ticket);
+        self.check_invariants();
     }
-}
 
-impl<T: 'static> State<T> {
-    /// gevent's `Channel._schedule_unlock`: unless a step is pending or running, schedules
-    /// one as a hub callback at the tail of the run queue (when the first getter it would
-    /// serve blocked on this thread's hub; otherwise pairs everyone at once).
-    fn schedule_unlock(&mut self, shared: &Arc<Mutex<Self>>) {
-        if self.unlocking {
-            return;
-        }
-        let Some(turn) = self.next_turn() else {
-            return;
+    /// A served getter is cancelled before it ran: its item goes back to the front of the
+    /// line of putters, for the next getter (or to the ready items, after a shutdown).
+    /// Returns whether the caller must schedule a pass.
+    fn cancel_served_getter(&mut self, ticket: Ticket) -> bool {
+        let node = self.getters.state_mut(ticket.key());
+        debug_assert_eq!(node.status, Status::Served, "a served getter");
+        let Seat::Getter(item) = &mut node.payload else {
+            unreachable!("a getter's ticket is a getter's seat");
         };
-        if !can_switch_to(self.nodes.node(self.getters[turn]).thread) {
-            self.unlock_now();
-            return;
-        }
-        self.unlocking = true;
-        greenery_runtime::run_callback(Box::new(Step {
-            shared: shared.clone(),
-            done: false,
-        }));
-    }
-}
-
-/// gevent's `Channel._unlock`, run as a hub callback: while a getter and a putter wait, hand
-/// the first putter's item to the first getter, switch to the getter (it runs until it
-/// blocks), then to the putter. Each pair's switch continues the step (the same box) in a
-/// callback of its own.
-impl<T: 'static> greenery_runtime::Callback for Step<T> {
-    fn call(mut self: Box<Self>) {
-        // The lock is taken in a block of its own: the greenlets switched to use it.
-        let pair = {
-            let mut state = self.lock();
-            let pair = state.pair();
-            if pair.is_none() {
-                state.unlocking = false;
+        let item = item.take();
+        self.getters.free(ticket);
+        let pass_on = match item {
+            Some(item) if self.shutdown => {
+                self.ready.push_front(item);
+                false
             }
-            pair
+            Some(item) => {
+                self.detach(item, true);
+                true
+            }
+            None => false,
         };
-        match pair {
-            Some((getter, putter)) => {
-                greenery_runtime::switch_then(getter.iter().chain(&putter), self);
+        self.check_invariants();
+        pass_on
+    }
+
+    /// A putter leaves: its item was taken (`Served`, or `Handed`: a handed putter withdrawn
+    /// before its turn, whose turn leaves the line of getters), or it is still in its line
+    /// (`Waiting`: withdrawn) or was woken by a shutdown (`Closed`), and takes its item back.
+    fn putter_leaves(&mut self, ticket: Ticket) -> Option<T> {
+        let key = ticket.key();
+        let node = self.putters.state(key);
+        let status = node.status;
+        debug_assert!(node.payload.own.is_none(), "a greenlet's putter");
+        if status == Status::Handed {
+            let turn = node.payload.turn.expect("a handed putter has a turn");
+            let putter = self.remove_turn(turn);
+            debug_assert_eq!(putter, key);
+        }
+        let item = self.putters.state_mut(key).payload.item.take();
+        debug_assert_eq!(
+            item.is_some(),
+            matches!(status, Status::Waiting | Status::Closed),
+            "a putter holds its item until a getter takes it"
+        );
+        self.putters.free(ticket);
+        self.check_invariants();
+        item
+    }
+
+    /// Shuts the channel down: every blocked getter is woken with the error and every handed
+    /// putter with its put done, in line order, then every blocked putter with the error; the
+    /// detached items become ready. The waiters are woken once the lock is released.
+    fn shut_down(&mut self, wakes: &mut Wakes) {
+        self.shutdown = true;
+        while let Some(key) = self.getters.pop_front() {
+            if self.is_handed(key) {
+                let putter = self.remove_turn(key);
+                self.putters.state_mut(putter).status = Status::Served;
+                waiters::wake_later(&mut self.putters, putter, wakes);
+            } else {
+                self.getters.state_mut(key).status = Status::Closed;
+                waiters::wake_later(&mut self.getters, key, wakes);
             }
-            None => self.done = true,
         }
-    }
-}
-
-/// The unlock step's hold on the channel: if the step is dropped before it finished (its hub
-/// went away), whoever it would have paired is paired at once.
-struct Step<T> {
-    shared: Arc<Mutex<State<T>>>,
-    done: bool,
-}
-
-impl<T> Step<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl<T> Drop for Step<T> {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut state = self.lock();
-            state.unlocking = false;
-            state.unlock_now();
+        while let Some(key) = self.putters.pop_front() {
+            let node = &mut self.putters.state_mut(key).payload;
+            if let Some(own) = node.own.take() {
+                let item = node.item.take().expect("a detached putter holds its item");
+                self.ready.push_back(item);
+                self.putters.free(own);
+            } else {
+                self.putters.state_mut(key).status = Status::Closed;
+                waiters::wake_later(&mut self.putters, key, wakes);
+            }
         }
+        self.check_invariants();
     }
 }
 
@@ -277,20 +493,12 @@ impl<T> Channel<T> {
     /// ```
     pub fn new() -> Self {
         Channel {
-            shared: Arc::new(Mutex::new(State {
-                nodes: Slab::new(),
-                getters: VecDeque::new(),
-                putters: VecDeque::new(),
-                ready: VecDeque::new(),
-                shutdown: false,
-                unlocking: false,
-                handed: 0,
-            })),
+            shared: Arc::new(Mutex::new(State::new())),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.shared)
     }
 
     /// Hands `item` to a getter and waits until the getter has taken it.
@@ -332,7 +540,7 @@ impl<T> Channel<T> {
         ChannelPut {
             channel: self,
             item: Some(item),
-            key: None,
+            ticket: None,
         }
     }
 
@@ -399,7 +607,9 @@ impl<T> Channel<T> {
             return Err(PutError::Full(item));
         }
         state.detach(item, false);
-        state.schedule_unlock(&self.shared);
+        let wakes = self.settle(&mut state);
+        drop(state);
+        wakes.wake();
         Ok(())
     }
 
@@ -474,7 +684,7 @@ impl<T> Channel<T> {
     {
         ChannelGet {
             channel: self,
-            key: None,
+            ticket: None,
         }
     }
 
@@ -538,8 +748,10 @@ impl<T> Channel<T> {
         // the step switches to it at our turn. So everything keeps gevent's order except our
         // own code, which runs before the greenlets gevent would run during the yield.
         let mut state = self.lock();
-        if let Some(item) = state.take_unpaired() {
-            state.schedule_unlock(&self.shared);
+        if let Some(item) = state.take_unpaired_item() {
+            let wakes = self.settle(&mut state);
+            drop(state);
+            wakes.wake();
             return Ok(item);
         }
         if state.shutdown {
@@ -666,9 +878,9 @@ impl<T> Channel<T> {
     /// assert_eq!(channel.try_get(), Err(GetError::ShutDown));
     /// ```
     pub fn shutdown(&self) {
-        let mut state = self.lock();
-        state.shutdown = true;
-        state.close_waiters();
+        let mut wakes = Wakes::none();
+        self.lock().shut_down(&mut wakes);
+        wakes.wake();
     }
 
     /// As [`shutdown`](Self::shutdown), and also removes the items handed over by
@@ -683,10 +895,13 @@ impl<T> Channel<T> {
     /// assert!(channel.shutdown_immediate().is_empty());
     /// ```
     pub fn shutdown_immediate(&self) -> Vec<T> {
+        let mut wakes = Wakes::none();
         let mut state = self.lock();
-        state.shutdown = true;
-        state.close_waiters();
-        state.ready.drain(..).collect()
+        state.shut_down(&mut wakes);
+        let ready = state.ready.drain(..).collect();
+        drop(state);
+        wakes.wake();
+        ready
     }
 
     /// Returns `true` once the channel was shut down.
@@ -735,139 +950,143 @@ impl<T> Channel<T> {
     {
         ChannelItems {
             channel: self.clone(),
-            key: None,
+            ticket: None,
         }
+    }
+
+    /// Schedules an unlock pass if a getter and a putter can meet (gevent's
+    /// `_schedule_unlock`): returns the wakers to call once the lock is released (the
+    /// greenlets a pass served at once, when the first one blocked on another thread's hub).
+    fn settle(&self, state: &mut State<T>) -> Wakes
+    where
+        T: 'static,
+    {
+        let wakes = schedule(&self.shared, state);
+        state.check_settled();
+        wakes
     }
 
     fn poll_getter(
         &self,
-        key: &mut Option<usize>,
+        ticket: &mut Option<Ticket>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, ShutDownError>>
     where
         T: 'static,
     {
-        let mut state = self.lock();
-        let state = &mut *state;
-        let Some(k) = *key else {
-            if state.shutdown {
-                return Poll::Ready(state.ready.pop_front().ok_or(ShutDownError));
-            }
-            // gevent's `get` always joins the line of getters.
-            let k = state.nodes.insert(Some(cx.waker()), None, true);
-            state.getters.push_back(k);
-            *key = Some(k);
-            state.schedule_unlock(&self.shared);
-            return Poll::Pending;
-        };
-        match state.nodes.get(k).status {
-            Status::Closed => {
-                state.nodes.remove(k);
-                *key = None;
-                Poll::Ready(Err(ShutDownError))
-            }
-            Status::Done => {
-                // The unlock step handed us our item.
-                let item = state
-                    .nodes
-                    .remove(k)
-                    .expect("a served getter holds its item");
-                *key = None;
-                Poll::Ready(Ok(item))
-            }
-            Status::Waiting => {
-                state.nodes.set_waker(k, cx.waker());
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut wakes = Wakes::none();
+        let poll = match ticket.take() {
+            None if state.shutdown => Poll::Ready(state.ready.pop_front().ok_or(ShutDownError)),
+            None => {
+                // gevent's `get` always joins the line of getters.
+                *ticket = Some(state.block_getter(cx.waker()));
+                wakes = self.settle(state);
                 Poll::Pending
             }
-        }
+            Some(t) => match state.getters.state(t.key()).status {
+                Status::Closed => {
+                    state.getter_leaves(t);
+                    Poll::Ready(Err(ShutDownError))
+                }
+                // The unlock pass handed us our item.
+                Status::Served => Poll::Ready(Ok(state.getter_takes_item(t))),
+                Status::Waiting | Status::Handed => {
+                    state.getters.set_waker(t.key(), cx.waker());
+                    *ticket = Some(t);
+                    Poll::Pending
+                }
+            },
+        };
+        drop(guard);
+        wakes.wake();
+        poll
     }
 
     /// Withdraws a getter. One that was handed an item and did not run to take it hands the
     /// item back, to the next getter.
-    fn cancel_getter(&self, key: usize) {
-        let mut state = self.lock();
-        match state.nodes.get(key).status {
-            Status::Waiting => {
-                unlink(&mut state.getters, key);
-                state.nodes.remove(key);
-            }
-            Status::Closed => {
-                state.nodes.remove(key);
-            }
-            Status::Done => {
-                if let Some(item) = state.nodes.remove(key) {
-                    if state.shutdown {
-                        state.ready.push_front(item);
-                    } else {
-                        state.detach(item, true);
-                        // A step in progress pairs it itself; otherwise pair it now.
-                        if !state.unlocking {
-                            state.unlock_now();
-                        }
-                    }
-                }
-            }
-        }
+    fn cancel_getter(&self, ticket: Ticket)
+    where
+        T: 'static,
+    {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let status = state.getters.state(ticket.key()).status;
+        let pass_on = if status == Status::Served {
+            state.cancel_served_getter(ticket)
+        } else {
+            state.getter_leaves(ticket);
+            false
+        };
+        // A pass in progress pairs the item handed back itself; otherwise one is scheduled.
+        let wakes = if pass_on {
+            self.settle(state)
+        } else {
+            Wakes::none()
+        };
+        drop(guard);
+        wakes.wake();
     }
 
     fn poll_putter(
         &self,
-        key: &mut Option<usize>,
+        ticket: &mut Option<Ticket>,
         item: &mut Option<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), ShutDown<T>>>
     where
         T: 'static,
     {
-        let mut state = self.lock();
-        let state = &mut *state;
-        let Some(k) = *key else {
-            let item = item.take().expect("`ChannelPut` polled after completion");
-            if state.shutdown {
-                return Poll::Ready(Err(ShutDown(item)));
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let mut wakes = Wakes::none();
+        let poll = match ticket.take() {
+            None => {
+                let item = item.take().expect("`ChannelPut` polled after completion");
+                if state.shutdown {
+                    Poll::Ready(Err(ShutDown(item)))
+                } else {
+                    // gevent's `put` always joins the line of putters.
+                    *ticket = Some(state.block_putter(item, cx.waker()));
+                    wakes = self.settle(state);
+                    Poll::Pending
+                }
             }
-            // gevent's `put` always joins the line of putters.
-            let k = state.nodes.insert(Some(cx.waker()), Some(item), false);
-            state.putters.push_back(k);
-            *key = Some(k);
-            state.schedule_unlock(&self.shared);
-            return Poll::Pending;
-        };
-        match state.nodes.get(k).status {
-            Status::Done => {
+            Some(t) => match state.putters.state(t.key()).status {
                 // A getter took our item.
-                state.nodes.remove(k);
-                *key = None;
-                Poll::Ready(Ok(()))
-            }
-            Status::Closed => {
-                let item = state
-                    .nodes
-                    .remove(k)
-                    .expect("a blocked putter holds its item");
-                *key = None;
-                Poll::Ready(Err(ShutDown(item)))
-            }
-            Status::Waiting => {
-                state.nodes.set_waker(k, cx.waker());
-                Poll::Pending
-            }
-        }
+                Status::Served => {
+                    state.putter_leaves(t);
+                    Poll::Ready(Ok(()))
+                }
+                Status::Closed => {
+                    let item = state.putter_leaves(t);
+                    Poll::Ready(Err(ShutDown(
+                        item.expect("a putter woken by a shutdown holds its item"),
+                    )))
+                }
+                // Still in line, or handed: its item is taken, and the unlock pass resumes it
+                // at its turn.
+                Status::Waiting | Status::Handed => {
+                    state.putters.set_waker(t.key(), cx.waker());
+                    *ticket = Some(t);
+                    Poll::Pending
+                }
+            },
+        };
+        drop(guard);
+        wakes.wake();
+        poll
     }
 
     /// Withdraws a putter: `Ok` if a getter already took its item, else the item handed back
     /// (as `ShutDown` if the channel was shut down).
-    fn cancel_putter(&self, key: usize) -> Result<(), PutError<T>> {
+    fn cancel_putter(&self, ticket: Ticket) -> Result<(), PutError<T>> {
         let mut state = self.lock();
-        let status = state.nodes.get(key).status;
-        if status == Status::Waiting
-            && !unlink(&mut state.putters, key)
-            && unlink(&mut state.getters, key)
-        {
-            // A handed putter: its item was taken, so the put succeeded.
-            state.handed -= 1;
-        }
-        match (state.nodes.remove(key), status) {
+        let status = state.putters.state(ticket.key()).status;
+        let item = state.putter_leaves(ticket);
+        drop(state);
+        match (item, status) {
             (None, _) => Ok(()),
             (Some(item), Status::Closed) => Err(PutError::ShutDown(item)),
             (Some(item), _) => Err(PutError::Full(item)),
@@ -905,7 +1124,7 @@ impl<T> fmt::Debug for Channel<T> {
 pub struct ChannelPut<'a, T> {
     channel: &'a Channel<T>,
     item: Option<T>,
-    key: Option<usize>,
+    ticket: Option<Ticket>,
 }
 
 impl<T> ChannelPut<'_, T> {
@@ -915,8 +1134,8 @@ impl<T> ChannelPut<'_, T> {
         if let Some(item) = self.item.take() {
             return Err(PutError::Full(item));
         }
-        let key = self.key.take().expect("a pending put is registered");
-        self.channel.cancel_putter(key)
+        let ticket = self.ticket.take().expect("a pending put is registered");
+        self.channel.cancel_putter(ticket)
     }
 }
 
@@ -927,14 +1146,15 @@ impl<T: 'static> Future for ChannelPut<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.channel.poll_putter(&mut this.key, &mut this.item, cx)
+        this.channel
+            .poll_putter(&mut this.ticket, &mut this.item, cx)
     }
 }
 
 impl<T> Drop for ChannelPut<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let _ = self.channel.cancel_putter(key);
+        if let Some(ticket) = self.ticket.take() {
+            let _ = self.channel.cancel_putter(ticket);
         }
     }
 }
@@ -942,72 +1162,74 @@ impl<T> Drop for ChannelPut<'_, T> {
 impl<T> fmt::Debug for ChannelPut<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelPut")
-            .field("blocked", &self.key.is_some())
+            .field("blocked", &self.ticket.is_some())
             .finish()
     }
 }
 
 /// The future of [`Channel::get`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ChannelGet<'a, T> {
+pub struct ChannelGet<'a, T: 'static> {
     channel: &'a Channel<T>,
-    key: Option<usize>,
+    ticket: Option<Ticket>,
 }
 
-impl<T> Unpin for ChannelGet<'_, T> {}
+impl<T: 'static> Unpin for ChannelGet<'_, T> {}
 
 impl<T: 'static> Future for ChannelGet<'_, T> {
     type Output = Result<T, ShutDownError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.channel.poll_getter(&mut this.key, cx)
+        this.channel.poll_getter(&mut this.ticket, cx)
     }
 }
 
-impl<T> Drop for ChannelGet<'_, T> {
+impl<T: 'static> Drop for ChannelGet<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.channel.cancel_getter(key);
+        if let Some(ticket) = self.ticket.take() {
+            self.channel.cancel_getter(ticket);
         }
     }
 }
 
-impl<T> fmt::Debug for ChannelGet<'_, T> {
+impl<T: 'static> fmt::Debug for ChannelGet<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelGet")
-            .field("blocked", &self.key.is_some())
+            .field("blocked", &self.ticket.is_some())
             .finish()
     }
 }
 
 /// The [`Stream`] of [`Channel::stream`]: the items received, until the channel is shut down.
 #[must_use = "streams do nothing unless polled"]
-pub struct ChannelItems<T> {
+pub struct ChannelItems<T: 'static> {
     channel: Channel<T>,
-    key: Option<usize>,
+    ticket: Option<Ticket>,
 }
 
-impl<T> Unpin for ChannelItems<T> {}
+impl<T: 'static> Unpin for ChannelItems<T> {}
 
 impl<T: 'static> Stream for ChannelItems<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        this.channel.poll_getter(&mut this.key, cx).map(Result::ok)
+        this.channel
+            .poll_getter(&mut this.ticket, cx)
+            .map(Result::ok)
     }
 }
 
-impl<T> Drop for ChannelItems<T> {
+impl<T: 'static> Drop for ChannelItems<T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.channel.cancel_getter(key);
+        if let Some(ticket) = self.ticket.take() {
+            self.channel.cancel_getter(ticket);
         }
     }
 }
 
-impl<T> fmt::Debug for ChannelItems<T> {
+impl<T: 'static> fmt::Debug for ChannelItems<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelItems")
             .field("channel", &self.channel)
@@ -1017,36 +1239,137 @@ impl<T> fmt::Debug for ChannelItems<T> {
 
 #[cfg(test)]
 mod tests {
+    //! The transitions of a channel's state and its unlock pass, taken by hand (no hub: the
+    //! served waiters are woken, and "run" when the test calls their transition).
+
     use std::task::Waker;
 
-    use super::*;
+    use super::{Seat, State, Status};
+    use crate::waiters::Wakes;
+    use crate::waiters::testing::{Log, turn};
 
-    /// A getter whose putter was withdrawn before the step reached it (a timeout firing on a
+    fn noop() -> &'static Waker {
+        Waker::noop()
+    }
+
+    #[test]
+    fn a_pass_switches_to_the_getter_then_to_its_putter_pair_by_pair() {
+        let log = Log::default();
+        let mut state = State::<u32>::new();
+        let p1 = state.block_putter(1, &log.waker("p1"));
+        let p2 = state.block_putter(2, &log.waker("p2"));
+        let g1 = state.block_getter(&log.waker("g1"));
+        let g2 = state.block_getter(&log.waker("g2"));
+        let mut taken = Vec::new();
+        while turn(&mut state, &mut ()) {
+            taken.extend(log.take());
+        }
+        assert_eq!(taken, ["g1", "p1", "g2", "p2"]);
+        assert!(state.resume.is_none());
+        assert_eq!(state.getter_takes_item(g1), 1);
+        assert_eq!(state.getter_takes_item(g2), 2);
+        assert_eq!(state.putter_leaves(p1), None, "its item was taken");
+        assert_eq!(state.putter_leaves(p2), None);
+    }
+
+    /// A getter whose putter was withdrawn before the pass reached it (a timeout firing on a
     /// busy hub, a putter on another thread) does not hold up a handed putter behind it.
     #[test]
     fn a_getter_left_without_a_putter_does_not_hold_up_a_handed_putter() {
-        let channel = Channel::<u32>::new();
-        let waker = Waker::noop();
-        let mut state = channel.lock();
-        let getter = state.nodes.insert(Some(waker), None, true);
-        state.getters.push_back(getter);
-        let promised = state.nodes.insert(Some(waker), Some(1), false);
-        let handed = state.nodes.insert(Some(waker), Some(2), false);
-        state.putters.extend([promised, handed]);
-        // `try_get`'s turn takes the putter no blocked getter is promised.
-        assert_eq!(state.take_unpaired(), Some(2));
-        assert_eq!(state.getters, [getter, handed]);
-        assert_eq!(state.waiting_getters(), 1);
+        let log = Log::default();
+        let mut state = State::<u32>::new();
+        let getter = state.block_getter(&log.waker("getter"));
+        let promised = state.block_putter(1, &log.waker("promised"));
+        let handed = state.block_putter(2, &log.waker("handed"));
+        // `try_get`'s turn takes the item of the putter no blocked getter is promised.
+        assert_eq!(state.take_unpaired_item(), Some(2));
+        assert_eq!(state.putters.state(handed.key()).status, Status::Handed);
+        assert_eq!((state.getters.len(), state.waiting_getters()), (2, 1));
         // The getter's putter goes away.
-        unlink(&mut state.putters, promised);
-        state.nodes.remove(promised);
-        assert_eq!(state.next_turn(), Some(1));
-        let (to_getter, to_putter) = state.pair().expect("the handed putter's turn");
-        assert!(to_getter.is_none() && to_putter.is_some());
-        assert_eq!(state.nodes.get(handed).status, Status::Done);
+        assert_eq!(state.putter_leaves(promised), Some(1));
+        let turn_key = state.next_turn().expect("the handed putter's turn");
+        assert!(matches!(
+            state.getters.state(turn_key).payload,
+            Seat::Handed { .. }
+        ));
+        assert!(turn(&mut state, &mut ()));
+        assert_eq!(log.take(), ["handed"]);
+        assert_eq!(state.putters.state(handed.key()).status, Status::Served);
         assert_eq!(state.handed, 0);
         // The getter still waits, for the next putter.
-        assert_eq!(state.getters, [getter]);
-        assert!(state.pair().is_none());
+        assert_eq!(state.getters.front(), Some(getter.key()));
+        assert_eq!(state.getters.len(), 1);
+        assert!(!turn(&mut state, &mut ()));
+        assert_eq!(state.putter_leaves(handed), None);
+    }
+
+    #[test]
+    fn a_withdrawn_handed_putter_takes_its_turn_out_of_the_line_of_getters() {
+        let mut state = State::<u32>::new();
+        let putter = state.block_putter(5, noop());
+        assert_eq!(state.take_unpaired_item(), Some(5));
+        assert_eq!(state.handed, 1);
+        assert_eq!(state.putter_leaves(putter), None, "its put succeeded");
+        assert!(state.getters.is_empty() && state.handed == 0);
+        assert!(state.next_turn().is_none());
+    }
+
+    #[test]
+    fn a_cancelled_served_getter_hands_its_item_to_the_front_of_the_line() {
+        let log = Log::default();
+        let mut state = State::<u32>::new();
+        let first = state.block_getter(&log.waker("first"));
+        let second = state.block_getter(&log.waker("second"));
+        let p1 = state.block_putter(1, &log.waker("p1"));
+        let _p2 = state.block_putter(2, &log.waker("p2"));
+        assert!(turn(&mut state, &mut ()));
+        assert!(turn(&mut state, &mut ()));
+        assert_eq!(log.take(), ["first", "p1"]);
+        assert_eq!(state.putter_leaves(p1), None);
+        // The first getter is cancelled before it ran: 1 goes back ahead of 2, detached.
+        assert!(state.cancel_served_getter(first));
+        assert_eq!(state.putters.len(), 2);
+        assert!(turn(&mut state, &mut ()));
+        assert_eq!(log.take(), ["second"], "a detached item resumes no one");
+        assert_eq!(state.getter_takes_item(second), 1);
+    }
+
+    #[test]
+    fn shutdown_completes_handed_putters_closes_the_others_and_keeps_detached_items() {
+        let log = Log::default();
+        let mut state = State::<u32>::new();
+        let getter = state.block_getter(&log.waker("getter"));
+        state.detach(7, false);
+        let handed = state.block_putter(8, &log.waker("handed"));
+        let closed = state.block_putter(9, &log.waker("closed"));
+        assert_eq!(state.take_unpaired_item(), Some(8));
+        let mut wakes = Wakes::none();
+        state.shut_down(&mut wakes);
+        assert!(
+            log.take().is_empty(),
+            "woken only after the lock is released"
+        );
+        wakes.wake();
+        assert_eq!(log.take(), ["getter", "handed", "closed"]);
+        assert_eq!(Vec::from(state.ready.clone()), [7]);
+        state.getter_leaves(getter);
+        assert_eq!(state.putter_leaves(handed), None);
+        assert_eq!(state.putter_leaves(closed), Some(9));
+    }
+
+    #[test]
+    #[should_panic(expected = "only a served getter takes an item")]
+    fn a_getter_still_in_line_takes_no_item() {
+        let mut state = State::<u32>::new();
+        let getter = state.block_getter(noop());
+        state.getter_takes_item(getter);
+    }
+
+    #[test]
+    #[should_panic(expected = "the handed putters' turns are in the line of getters")]
+    fn counting_a_handed_putter_without_its_turn_breaks_an_invariant() {
+        let mut state = State::<u32>::new();
+        state.handed = 1;
+        state.check_invariants();
     }
 }

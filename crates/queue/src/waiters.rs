@@ -1,121 +1,166 @@
-//! Blocked putters, getters and joiners: nodes in a slab (no allocation per operation once the
-//! slab has grown), in FIFO lists of keys.
+//! The lines of blocked putters, getters and joiners: one runtime [`WaitList`] per line, whose
+//! slot holds the waiter's [`Node`] (its status, its thread, and its payload: a putter's item,
+//! a served getter's item, ...).
 //!
-//! A key belongs to the future that registered it: only that future frees it, so a key is never
-//! reused while a future still holds it. The one exception is a channel's *detached* putter (an
-//! item handed over without a waiting greenlet), which belongs to the channel.
+//! A slot belongs to the future that registered it, which holds its [`Ticket`]: only that
+//! future frees it, so a key is never reused while a future still holds it. The exceptions are
+//! the nodes a channel owns (an item handed over without a waiting greenlet, and the marker of
+//! a handed putter's turn): they keep their own ticket in their payload, and the channel frees
+//! them.
 
-use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::task::Waker;
 
-pub(crate) use greenery_runtime::__private::{can_switch_to, thread_tag};
+pub(crate) use greenery_runtime::__private::{Ticket, Turn, WaitList, Wakes, thread_tag};
 
 /// What happened to a blocked operation, as seen by its future on its next poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// Still in its line.
+    /// Blocked, in its line.
     Waiting,
-    /// Served by an unlock step (or a `try_` operation), out of its line: a putter whose item
-    /// went in (or was taken), a getter whose item is in its node (or whose turn came, for a
-    /// peek), a released joiner.
-    Done,
+    /// A channel's putter whose item `try_get` took: still blocked, out of the line of
+    /// putters, its turn marked in the line of getters (see `channel.rs`).
+    Handed,
+    /// Served by an unlock pass (or a `try_` operation), out of its line: an admitted putter
+    /// (or one whose item was taken), a getter whose item is claimed or in its node (or whose
+    /// turn came, for a peek), a released joiner.
+    Served,
     /// Woken by a shutdown, out of its line.
     Closed,
 }
 
+/// One waiter, in the slot of its line.
 #[derive(Debug)]
-pub(crate) struct Node<T> {
-    /// `None` for a channel's detached putter.
-    pub(crate) waker: Option<Waker>,
-    /// A blocked putter's item, or the item an unlock step handed to a getter.
-    pub(crate) item: Option<T>,
+pub(crate) struct Node<P> {
     pub(crate) status: Status,
-    /// A getter that removes the item it is served (`get`), not one that looks at it (`peek`).
-    /// `false` for putters (in a channel's line of getters, it marks a handed putter).
-    pub(crate) consumes: bool,
     /// The thread whose hub the waiter blocked on (see [`thread_tag`]).
     pub(crate) thread: usize,
+    pub(crate) payload: P,
 }
 
-#[derive(Debug)]
-pub(crate) struct Slab<T> {
-    nodes: Vec<Node<T>>,
-    free: Vec<usize>,
+/// A line of waiters with the payload `P`.
+pub(crate) type Line<P> = WaitList<Node<P>>;
+
+/// Links a new waiter at the back of `line`, blocked on the calling thread's hub.
+pub(crate) fn join<P>(line: &mut Line<P>, payload: P, waker: &Waker) -> Ticket {
+    let node = Node {
+        status: Status::Waiting,
+        thread: thread_tag(),
+        payload,
+    };
+    line.push_back(node, waker)
 }
 
-impl<T> Slab<T> {
-    pub(crate) const fn new() -> Self {
-        Slab {
-            nodes: Vec::new(),
-            free: Vec::new(),
+/// Takes the first waiter off `line` and marks it served; returns its key.
+pub(crate) fn serve_front<P>(line: &mut Line<P>) -> Option<usize> {
+    let key = line.pop_front()?;
+    let node = line.state_mut(key);
+    debug_assert_eq!(node.status, Status::Waiting, "a linked waiter is waiting");
+    node.status = Status::Served;
+    debug_assert!(!line.is_linked(key), "a served waiter is in no line");
+    Some(key)
+}
+
+/// Takes every waiter off `line` with `status`, in order, and adds their wakers to `wakes`.
+pub(crate) fn release_all<P>(line: &mut Line<P>, status: Status, wakes: &mut Wakes) {
+    while let Some(key) = line.pop_front() {
+        line.state_mut(key).status = status;
+        wake_later(line, key, wakes);
+    }
+}
+
+/// Adds the waker of `key` to `wakes`, to be woken once the lock is released.
+pub(crate) fn wake_later<P>(line: &mut Line<P>, key: usize, wakes: &mut Wakes) {
+    if let Some(waker) = line.take_waker(key) {
+        wakes.push(waker);
+    }
+}
+
+/// Debug check of one waiter: linked exactly while it waits.
+pub(crate) fn check_node<P>(line: &Line<P>, key: usize) {
+    let waiting = line.state(key).status == Status::Waiting;
+    debug_assert_eq!(
+        line.is_linked(key),
+        waiting,
+        "a waiting waiter is in its line, a served or closed one in none"
+    );
+}
+
+/// Debug check of the head of `line`: a linked waiter waits. (Checking the whole line after
+/// every transition would make a long line quadratic in debug builds.)
+pub(crate) fn check_head<P>(line: &Line<P>) {
+    if let Some(key) = line.front() {
+        check_node(line, key);
+    }
+    if let Some(key) = line.back() {
+        check_node(line, key);
+    }
+}
+
+/// A turn of an unlock pass that switches to the waiter it served (whose waker it took).
+pub(crate) fn switch(waker: Option<Waker>) -> Turn<Infallible> {
+    debug_assert!(
+        waker.is_some(),
+        "a waiter holds its waker until it is served"
+    );
+    // Collected rather than `Turn::switch`: a missing waker must not end the pass.
+    Turn::Switch(waker.into_iter().collect())
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the transition tests of `queue.rs` and `channel.rs`: wakers that log their
+    //! name when woken, and turns of a pass taken by hand.
+
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    use greenery_runtime::__private::{Policy, Turn};
+
+    /// The names of the wakers woken, in order.
+    #[derive(Clone, Default)]
+    pub(crate) struct Log(Arc<Mutex<Vec<&'static str>>>);
+
+    struct Named {
+        name: &'static str,
+        log: Log,
+    }
+
+    impl Wake for Named {
+        fn wake(self: Arc<Self>) {
+            self.log.0.lock().unwrap().push(self.name);
         }
     }
 
-    pub(crate) fn insert(
-        &mut self,
-        waker: Option<&Waker>,
-        item: Option<T>,
-        consumes: bool,
-    ) -> usize {
-        let node = Node {
-            waker: waker.cloned(),
-            item,
-            status: Status::Waiting,
-            consumes,
-            thread: thread_tag(),
-        };
-        match self.free.pop() {
-            Some(key) => {
-                self.nodes[key] = node;
-                key
+    impl Log {
+        /// A waker that logs `name` when woken.
+        pub(crate) fn waker(&self, name: &'static str) -> Waker {
+            Waker::from(Arc::new(Named {
+                name,
+                log: self.clone(),
+            }))
+        }
+
+        /// The names logged since the last call.
+        pub(crate) fn take(&self) -> Vec<&'static str> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    /// Takes one turn of a pass without switching (no pass is pending: as when its waiters
+    /// are on another thread) and wakes whom it served; `false` once the pass is over.
+    pub(crate) fn turn<P: Policy<Call = Infallible>>(
+        state: &mut P,
+        cursor: &mut P::Cursor,
+    ) -> bool {
+        match state.turn(cursor, false) {
+            Turn::Switch(serve) => {
+                serve.into_iter().for_each(Waker::wake);
+                true
             }
-            None => {
-                self.nodes.push(node);
-                self.nodes.len() - 1
-            }
+            Turn::Call(call) => match call {},
+            Turn::Over => false,
         }
-    }
-
-    /// Frees `key` and returns what its node still held.
-    pub(crate) fn remove(&mut self, key: usize) -> Option<T> {
-        let node = &mut self.nodes[key];
-        node.waker = None;
-        node.status = Status::Waiting;
-        self.free.push(key);
-        node.item.take()
-    }
-
-    pub(crate) fn get(&mut self, key: usize) -> &mut Node<T> {
-        &mut self.nodes[key]
-    }
-
-    pub(crate) fn node(&self, key: usize) -> &Node<T> {
-        &self.nodes[key]
-    }
-
-    /// Stores `waker` unless the node already has one that wakes the same task.
-    pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
-        let slot = &mut self.nodes[key].waker;
-        match slot {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
-        }
-    }
-
-    pub(crate) fn wake(&mut self, key: usize) {
-        if let Some(waker) = &self.nodes[key].waker {
-            waker.wake_by_ref();
-        }
-    }
-}
-
-/// Removes `key` from a FIFO list of keys (it is usually near the front).
-pub(crate) fn unlink(list: &mut VecDeque<usize>, key: usize) -> bool {
-    match list.iter().position(|&k| k == key) {
-        Some(index) => {
-            list.remove(index);
-            true
-        }
-        None => false,
     }
 }

@@ -28,18 +28,22 @@ use crate::__private::can_switch_to;
 use crate::hub::{Callback, hub_alive, run_callback, switch_then};
 
 /// The rules of one primitive's notifier, implemented by its shared state.
-pub trait Policy: Sized + 'static {
+///
+/// The trait asks for no `'static`, so that a state generic over its items (a queue of
+/// borrowed items) can name its [`Notifier`]; [`schedule`] is what needs `Self: 'static`, as
+/// a pass is a hub callback that holds the [`Handle`](Self::Handle).
+pub trait Policy: Sized {
     /// How the notifier reaches the state: an `Arc<Mutex<Self>>` for the primitives that
     /// threads share, an `Rc` of a `RefCell` for a greenlet's links.
-    type Handle: Clone + 'static;
+    type Handle: Clone;
 
     /// Where a pass is between two turns.
-    type Cursor: 'static;
+    type Cursor;
 
     /// Work a turn hands to the notifier to do with the state unlocked, instead of a switch
     /// (a greenlet's link callback); [`std::convert::Infallible`] for the primitives that only
     /// switch.
-    type Call: 'static;
+    type Call;
 
     /// Whether the state belongs to one thread (it is `!Send`): then its waiters are all on
     /// that thread's hub, and a pass is always queued there, even while the hub is not
@@ -179,7 +183,7 @@ pub fn lock<P>(shared: &Arc<Mutex<P>>) -> MutexGuard<'_, P> {
 /// running, or no one would be served, queues one at the back of the run queue. When no
 /// switch can reach the first waiter, runs the whole pass now and returns the wakers to call
 /// once `state`'s lock is released.
-pub fn schedule<P: Policy>(handle: &P::Handle, state: &mut P) -> Wakes {
+pub fn schedule<P: Policy + 'static>(handle: &P::Handle, state: &mut P) -> Wakes {
     if state.notifier().active {
         return Wakes::none();
     }
@@ -233,7 +237,7 @@ struct Pass<P: Policy> {
     cursor: Option<P::Cursor>,
 }
 
-impl<P: Policy> Callback for Pass<P> {
+impl<P: Policy + 'static> Callback for Pass<P> {
     fn call(mut self: Box<Self>) {
         let handle = self
             .handle

@@ -152,6 +152,11 @@ impl<S> WaitList<S> {
         self.len += 1;
     }
 
+    /// Returns `true` if `key` is linked (in the list), `false` if it was taken off it.
+    pub fn is_linked(&self, key: usize) -> bool {
+        self.slots[key].linked
+    }
+
     /// Returns the key of the first linked waiter.
     pub fn front(&self) -> Option<usize> {
         (self.head != NIL).then_some(self.head as usize)
@@ -271,6 +276,7 @@ mod tests {
         let keys: Vec<usize> = tickets.iter().flatten().map(super::Ticket::key).collect();
         list.free(tickets[2].take().unwrap());
         list.unlink(keys[0]);
+        assert!(!list.is_linked(keys[0]) && list.is_linked(keys[1]));
         assert_eq!(order(&list), [1, 3, 4]);
         let reused_ticket = list.push_back(9, waker);
         let reused = reused_ticket.key();
