@@ -1,10 +1,11 @@
-//! `Addr<A>`: the handle to send to an actor, ask it, stop it, kill it and join it.
+//! `Addr<A>`: the handle to send to an actor, ask it, stop it, kill it and join it; and
+//! `Context::addr`, an actor's own.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{self, Poll};
 use std::time::{Duration, Instant};
 
 use greenery_hub::{Greenlet, GreenletError, WaitReady, Waitable};
@@ -12,10 +13,11 @@ use greenery_queue::futures::Put;
 use greenery_queue::{PutError, ShutDown};
 use greenery_runtime::{GreenletId, Timeout};
 
-use crate::actor::{Actor, Shared};
+use crate::actor::{Actor, Context};
+use crate::config::Overflow;
 use crate::error::{AskError, SendError};
-use crate::mailbox::Overflow;
 use crate::reply::{self, Reply};
+use crate::state::Shared;
 
 /// The address of an actor: a cheap, cloneable handle to send it messages, ask it questions,
 /// stop it, and learn how it ended.
@@ -60,11 +62,11 @@ use crate::reply::{self, Reply};
 /// });
 /// ```
 pub struct Addr<A: Actor> {
-    shared: Rc<Shared<A>>,
+    shared: Rc<Shared<A::Message>>,
 }
 
 impl<A: Actor> Addr<A> {
-    pub(crate) fn new(shared: Rc<Shared<A>>) -> Self {
+    pub(crate) fn new(shared: Rc<Shared<A::Message>>) -> Self {
         shared.addrs.set(shared.addrs.get() + 1);
         Addr { shared }
     }
@@ -687,6 +689,21 @@ impl<A: Actor> Waitable for Addr<A> {
     }
 }
 
+// Declared with the `Actor` trait (actor.rs); its `addr` is here, where an `Addr` can be made.
+impl<A: Actor> Context<A> {
+    /// Returns the actor's own address (for example, to hand it to another actor).
+    ///
+    /// An actor that keeps its own address in its state is not stopped by the other
+    /// addresses being dropped (see [`Addr`]).
+    ///
+    /// # Examples
+    ///
+    /// See [`Context`].
+    pub fn addr(&self) -> Addr<A> {
+        Addr::new(self.shared.clone())
+    }
+}
+
 /// The future of [`Addr::send`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Send<'a, A: Actor> {
@@ -701,7 +718,7 @@ impl<A: Actor> Unpin for Send<'_, A> {}
 impl<A: Actor> Future for Send<'_, A> {
     type Output = Result<(), SendError<A::Message>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let addr = this.addr;
         if let Some(message) = this.message.take() {

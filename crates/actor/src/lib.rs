@@ -100,19 +100,34 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
-mod actor;
-mod addr;
+// The modules form a chain: each uses (`use crate::...`) only modules declared above it. The
+// comments between the groups keep rustfmt from sorting them.
+// Leaves: the errors, `Reply`, the mailbox settings, and the restart policy with a
+// supervisor's hooks and the `Failure` they get.
+mod config;
 mod error;
-mod mailbox;
 mod reply;
+mod restart;
+// What an actor's addresses, its context and its greenlet share.
+mod state;
+// The `Actor` trait and its `Context`.
+mod actor;
+// The engine: the greenlet body (`lifecycle`, `supervise`) and `launch`; it knows no `Addr`.
+mod engine;
+// `Addr` (and `Context::addr`).
+mod addr;
+// The ways to start an actor: `spawn`, `spawn_with` and `Mailbox`; then `Supervisor`.
+mod mailbox;
 mod supervisor;
 
-pub use actor::{Actor, Context, spawn, spawn_with};
+pub use actor::{Actor, Context};
 pub use addr::Addr;
+pub use config::{MailboxConfig, Overflow};
 pub use error::{AskError, SendError};
-pub use mailbox::{Mailbox, MailboxConfig, Overflow};
+pub use mailbox::{Mailbox, spawn, spawn_with};
 pub use reply::Reply;
-pub use supervisor::{Failure, RestartPolicy, Supervisor};
+pub use restart::{Failure, RestartPolicy};
+pub use supervisor::Supervisor;
 
 #[doc(no_inline)]
 pub use greenery_hub::GreenletError;

@@ -1,166 +1,98 @@
-//! Mailbox settings, and `Mailbox`: an address before its actor.
+//! How an actor starts without a supervisor: `spawn`, `spawn_with`, and `Mailbox`, an address
+//! before its actor.
 
 use std::fmt;
 
 use greenery_queue::Queue;
 
-use crate::actor::{Actor, Start, launch};
+use crate::actor::Actor;
 use crate::addr::Addr;
+use crate::config::MailboxConfig;
+use crate::engine::{Start, launch};
 
-/// What [`Addr::send`] does when the mailbox is full.
+/// Starts `actor` in a new greenlet with a default mailbox ([`MailboxConfig::new`]: 64
+/// messages, senders wait while it is full) and returns its address.
+///
+/// Nothing runs yet: as with [`greenery_hub::spawn`], the actor's greenlet first runs when
+/// the caller awaits something that is not ready. Messages sent before then wait in the
+/// mailbox.
+///
+/// The greenlet is named after the actor's type, without module paths (`Printer` for
+/// `my_crate::io::Printer`, `Cache<String>` for `my_crate::Cache<alloc::string::String>`):
+/// panic reports and [`Failure::name`](crate::Failure::name) use that name. To name it
+/// yourself, [`set_name`](greenery_hub::Greenlet::set_name) on
+/// [`Addr::greenlet`]; the name is kept across restarts. The same holds for every way of
+/// starting an actor ([`spawn_with`], [`Mailbox`], [`Supervisor`](crate::Supervisor)).
 ///
 /// # Examples
 ///
 /// ```
-/// use greenery::actor::{MailboxConfig, Overflow};
+/// use greenery::actor::{Actor, Context, spawn};
 ///
-/// let config = MailboxConfig::new().overflow(Overflow::Fail);
-/// assert_eq!(config.overflow_policy(), Overflow::Fail);
-/// assert_eq!(Overflow::default(), Overflow::Wait);
+/// struct Printer;
+/// impl Actor for Printer {
+///     type Message = &'static str;
+///     async fn receive(&mut self, line: &'static str, _: &mut Context<Self>) {
+///         println!("{line}");
+///     }
+/// }
+///
+/// greenery::run(async {
+///     let printer = spawn(Printer);
+///     assert_eq!(printer.greenlet().name(), "Printer");
+///     printer.send("hello").await.unwrap();
+///     printer.stop().await;
+///
+///     let named = spawn(Printer);
+///     named.greenlet().set_name("stdout");
+///     assert_eq!(named.greenlet().name(), "stdout");
+/// });
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum Overflow {
-    /// `send` waits until the actor made room (back-pressure). The default.
-    #[default]
-    Wait,
-    /// `send` fails at once with [`SendError::Full`](crate::SendError::Full), handing the
-    /// message back.
-    Fail,
+#[must_use = "an actor stops once its last address is dropped"]
+pub fn spawn<A: Actor>(actor: A) -> Addr<A> {
+    spawn_with(actor, MailboxConfig::new())
 }
 
-/// How big an actor's mailbox is and what happens when it is full.
-///
-/// The default ([`MailboxConfig::new`]) holds 64 messages, and [`Addr::send`] waits while it
-/// is full ([`Overflow::Wait`]).
+/// Starts `actor` in a new greenlet with the mailbox described by `config` and returns its
+/// address.
 ///
 /// # Examples
 ///
 /// ```
-/// use greenery::actor::{MailboxConfig, Overflow};
+/// use greenery::actor::{Actor, Context, MailboxConfig, Overflow, SendError, spawn_with};
 ///
-/// let config = MailboxConfig::new().capacity(8).overflow(Overflow::Fail);
-/// assert_eq!(config.capacity_limit(), Some(8));
-/// assert_eq!(MailboxConfig::new().unbounded().capacity_limit(), None);
+/// struct Worker;
+/// impl Actor for Worker {
+///     type Message = u32;
+///     async fn receive(&mut self, _: u32, _: &mut Context<Self>) {}
+/// }
+///
+/// greenery::run(async {
+///     let config = MailboxConfig::new().capacity(1).overflow(Overflow::Fail);
+///     let worker = spawn_with(Worker, config);
+///     worker.send(1).await.unwrap();
+///     // The mailbox is full and this mailbox fails instead of waiting.
+///     assert_eq!(worker.send(2).await, Err(SendError::Full(2)));
+/// });
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MailboxConfig {
-    pub(crate) capacity: Option<usize>,
-    pub(crate) overflow: Overflow,
-}
-
-impl MailboxConfig {
-    /// The default capacity of a mailbox.
-    pub const DEFAULT_CAPACITY: usize = 64;
-
-    /// Returns the default configuration: [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY)
-    /// messages, [`Overflow::Wait`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::{MailboxConfig, Overflow};
-    ///
-    /// let config = MailboxConfig::new();
-    /// assert_eq!(config.capacity_limit(), Some(64));
-    /// assert_eq!(config.overflow_policy(), Overflow::Wait);
-    /// ```
-    pub const fn new() -> Self {
-        MailboxConfig {
-            capacity: Some(Self::DEFAULT_CAPACITY),
-            overflow: Overflow::Wait,
-        }
-    }
-
-    /// Sets how many messages the mailbox holds.
-    ///
-    /// # Panics
-    ///
-    /// Panics if `capacity` is 0 (a mailbox holds at least one message).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::MailboxConfig;
-    ///
-    /// assert_eq!(MailboxConfig::new().capacity(1).capacity_limit(), Some(1));
-    /// ```
-    #[track_caller]
-    pub const fn capacity(mut self, capacity: usize) -> Self {
-        assert!(capacity > 0, "a mailbox holds at least one message");
-        self.capacity = Some(capacity);
-        self
-    }
-
-    /// Removes the size limit: `send` never waits and never fails with `Full` (memory is
-    /// the limit; prefer a bound).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::MailboxConfig;
-    ///
-    /// assert_eq!(MailboxConfig::new().unbounded().capacity_limit(), None);
-    /// ```
-    pub const fn unbounded(mut self) -> Self {
-        self.capacity = None;
-        self
-    }
-
-    /// Sets what `send` does when the mailbox is full.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::{MailboxConfig, Overflow};
-    ///
-    /// let config = MailboxConfig::new().overflow(Overflow::Fail);
-    /// assert_eq!(config.overflow_policy(), Overflow::Fail);
-    /// ```
-    pub const fn overflow(mut self, overflow: Overflow) -> Self {
-        self.overflow = overflow;
-        self
-    }
-
-    /// Returns the capacity, or `None` if unbounded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::MailboxConfig;
-    ///
-    /// assert_eq!(MailboxConfig::default().capacity_limit(), Some(64));
-    /// ```
-    pub const fn capacity_limit(&self) -> Option<usize> {
-        self.capacity
-    }
-
-    /// Returns what `send` does when the mailbox is full.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::actor::{MailboxConfig, Overflow};
-    ///
-    /// assert_eq!(MailboxConfig::default().overflow_policy(), Overflow::Wait);
-    /// ```
-    pub const fn overflow_policy(&self) -> Overflow {
-        self.overflow
-    }
-}
-
-impl Default for MailboxConfig {
-    fn default() -> Self {
-        Self::new()
-    }
+#[must_use = "an actor stops once its last address is dropped"]
+pub fn spawn_with<A: Actor>(actor: A, config: MailboxConfig) -> Addr<A> {
+    Addr::new(launch(
+        config,
+        std::future::ready(Some(Start {
+            actor,
+            restart: None,
+        })),
+    ))
 }
 
 /// An actor's mailbox and address, created before the actor: to wire actors that know each
 /// other, hand out [`addr`](Mailbox::addr) first, then [`spawn`](Mailbox::spawn) the actor.
 ///
 /// Creating a `Mailbox` spawns the actor's greenlet (so it takes its place in the run queue
-/// now, as [`spawn`](crate::spawn) would); that greenlet waits until the actor is given. Messages
-/// sent before then wait in the mailbox. Dropping the `Mailbox` without spawning closes it:
-/// the greenlet ends, and later sends fail with the message handed back.
+/// now, as [`spawn`] would); that greenlet waits until the actor is given. Messages sent
+/// before then wait in the mailbox. Dropping the `Mailbox` without spawning closes it: the
+/// greenlet ends, and later sends fail with the message handed back.
 ///
 /// # Examples
 ///
@@ -245,14 +177,14 @@ impl<A: Actor> Mailbox<A> {
     pub fn with_config(config: MailboxConfig) -> Self {
         let start = Queue::bounded(1);
         let slot = start.clone();
-        let addr = launch(config, async move {
+        let addr = Addr::new(launch(config, async move {
             match slot.get().await {
                 Ok(start) => Some(start),
                 // Closing the slot right after the put wakes the blocked getter with the
                 // error; the actor is still in it.
                 Err(_) => slot.try_get().ok(),
             }
-        });
+        }));
         Mailbox {
             addr,
             start: StartSlot(start),
