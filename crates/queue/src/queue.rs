@@ -503,6 +503,12 @@ impl<T, B: Buffer<T>> State<T, B> {
         ticket
     }
 
+    /// A joiner leaves: released, or withdrawn while it waits.
+    fn joiner_leaves(&mut self, ticket: Ticket) {
+        self.joiners.free(ticket);
+        self.check_invariants();
+    }
+
     /// gevent's `task_done`: one task fewer; the last releases the joiners (woken once the
     /// lock is released).
     fn task_done(&mut self, wakes: &mut Wakes) -> Result<(), TaskDoneError> {
@@ -1321,7 +1327,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                 Poll::Pending
             }
             Some(t) if state.joiners.state(t.key()).status == Status::Served => {
-                state.joiners.free(t);
+                state.joiner_leaves(t);
                 Poll::Ready(())
             }
             Some(t) => {
@@ -1333,7 +1339,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     }
 
     fn cancel_join(&self, ticket: Ticket) {
-        self.lock().joiners.free(ticket);
+        self.lock().joiner_leaves(ticket);
     }
 }
 
@@ -1712,10 +1718,10 @@ mod tests {
     use greenery_runtime::{run, sleep};
 
     use super::{Cursor, State, Status};
+    use crate::Queue;
     use crate::buffer::{Buffer, Fifo};
     use crate::waiters::Wakes;
     use crate::waiters::testing::{Log, turn};
-    use crate::Queue;
 
     type Fifo32 = State<u32, Fifo<u32>>;
 
@@ -1842,7 +1848,7 @@ mod tests {
         assert_eq!(state.joiners.state(joiner.key()).status, Status::Served);
         state.getter_leaves(getter, Status::Closed);
         assert_eq!(state.closed_putter_takes_item_back(putter), 2);
-        state.joiners.free(joiner);
+        state.joiner_leaves(joiner);
     }
 
     #[test]
