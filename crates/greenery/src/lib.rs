@@ -32,6 +32,7 @@
 //!
 //! The extension traits that greenlet code uses (`StreamExt` for [`iwait`] and queue streams,
 //! the async I/O traits for sockets and pipes) come in one line: `use greenery::prelude::*;`.
+//! [`greenery::io`](io) has the I/O traits and adapters themselves (`BufReader` to read lines).
 //!
 //! # Feature flags
 //!
@@ -108,6 +109,7 @@ pub use greenery_pool as pool;
 pub use greenery_actor as actor;
 
 pub mod _guide;
+pub mod io;
 pub mod prelude;
 
 /// Named futures returned by greenery's functions and methods.

@@ -13,8 +13,13 @@
 //! - [`FutureExt`](futures_lite::FutureExt): `.or()`, `.race()` and `.boxed_local()` on
 //!   futures;
 //! - [`AsyncReadExt`](futures_lite::AsyncReadExt), [`AsyncWriteExt`](futures_lite::AsyncWriteExt)
-//!   and [`AsyncBufReadExt`](futures_lite::AsyncBufReadExt): `.read()`, `.write_all()`,
-//!   `.read_line()` and `.lines()` on sockets, pipes and a child process's stdio.
+//!   and [`AsyncBufReadExt`](futures_lite::AsyncBufReadExt): `.read()` and `.write_all()` on
+//!   sockets, pipes and a child process's stdio, and `.read_line()` and `.lines()` on them
+//!   once wrapped in a [`BufReader`](crate::io::BufReader).
+//!
+//! One thing to know: with the prelude in scope, `.lines()` on a `Vec<u8>` or `&[u8]` is the
+//! async line stream of `AsyncBufReadExt`, not a slice method; for bytes already in memory,
+//! use `String::from_utf8_lossy(&bytes).lines()`.
 //!
 //! They are futures-lite's traits (smol's), re-exported; nothing else is in the prelude.
 //!

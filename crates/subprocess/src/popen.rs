@@ -978,7 +978,7 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use futures_lite::AsyncWriteExt;
+    /// use greenery::prelude::*;
     /// use greenery::subprocess::{Popen, Redirect};
     ///
     /// greenery::run(async {
@@ -1000,7 +1000,8 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use futures_lite::{AsyncBufReadExt, StreamExt, io::BufReader};
+    /// use greenery::io::BufReader;
+    /// use greenery::prelude::*;
     /// use greenery::subprocess::{Popen, Redirect};
     ///
     /// greenery::run(async {
@@ -1023,7 +1024,7 @@ impl Popen {
     /// # Examples
     ///
     /// ```
-    /// use futures_lite::AsyncReadExt;
+    /// use greenery::prelude::*;
     /// use greenery::subprocess::{Popen, Redirect};
     ///
     /// greenery::run(async {
