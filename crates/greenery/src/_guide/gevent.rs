@@ -319,7 +319,7 @@
 //! | `Popen(args)` | [`Popen::new(args)`](crate::subprocess::Popen::new)`.spawn()?` | a [`PopenBuilder`](crate::subprocess::PopenBuilder) first, then [`spawn`](crate::subprocess::PopenBuilder::spawn) |
 //! | `Popen(cmd, shell=True)` | [`Popen::shell(cmd)`](crate::subprocess::Popen::shell) | |
 //! | `stdin=`/`stdout=`/`stderr=` `PIPE`, `DEVNULL` | [`.stdout(Redirect::Pipe)`](crate::subprocess::PopenBuilder::stdout), [`Redirect::Null`](crate::subprocess::Redirect::Null) | `STDOUT` and text mode are not provided: output is bytes |
-//! | `cwd=`, `env=` | [`.cwd(dir)`](crate::subprocess::PopenBuilder::cwd), [`.env(k, v)`](crate::subprocess::PopenBuilder::env), [`.envs(..)`](crate::subprocess::PopenBuilder::envs) | |
+//! | `cwd=`, `env=` | [`.cwd(dir)`](crate::subprocess::PopenBuilder::cwd), [`.env_clear()`](crate::subprocess::PopenBuilder::env_clear) then [`.envs(..)`](crate::subprocess::PopenBuilder::envs) | gevent's `env=` replaces the environment; `.env`/`.envs` alone add to the inherited one |
 //! | `p.communicate(input)` | [`p.communicate(input).await`](crate::subprocess::Popen::communicate) | `(stdout, stderr)` as `Vec<u8>`, empty where not piped |
 //! | `p.communicate(timeout=s)` | [`p.communicate_timeout(input, d).await`](crate::subprocess::Popen::communicate_timeout) | `Err(Timeout)`; call `communicate` again to get everything |
 //! | `p.wait()`, `p.wait(timeout=s)` | [`p.wait().await`](crate::subprocess::Popen::wait), [`p.wait_timeout(d).await`](crate::subprocess::Popen::wait_timeout) | |
@@ -964,4 +964,19 @@
 //! - `Pool.apply_async`, `map_async`, `apply_cb`, `map_cb`, `killone`, `join(raise_error=)`:
 //!   spawn a greenlet instead. `ThreadPool.map`, `imap`, `apply_async`, `adjust` and resizing.
 //! - `subprocess`'s `STDOUT`, `preexec_fn`, `pass_fds`, text mode, `getoutput` and
-//!   `getstatusoutput`.
+//!   `getstatusoutput`. A child's stdout cannot be handed to another child as its stdin
+//!   (`Popen(..., stdin=p1.stdout)`): run the stages one after another with `communicate`,
+//!   copy between their pipes in a greenlet, or let a shell run the pipeline.
+//!
+//! # Two things a port runs into
+//!
+//! - **Panics and `RUST_BACKTRACE`.** A greenlet that panics is reported on stderr, by
+//!   greenery (`<Greenlet "name"> failed with panic: ...`) and, before that, by Rust's panic
+//!   hook. With `RUST_BACKTRACE=1` in the environment, the default hook captures a backtrace,
+//!   which can hold the whole hub for tens of milliseconds at the first panic, long enough for
+//!   timers to fire in another order than gevent's. A program whose greenlets are expected to
+//!   fail can install a quiet hook (`std::panic::set_hook(Box::new(|_| {}))`) and rely on
+//!   greenery's report line, which [`set_report_panics`](crate::set_report_panics) turns off.
+//! - **[`GreenletError`](crate::GreenletError) is `#[non_exhaustive]`.** A `match` needs a
+//!   wildcard arm beside `Killed` and `Panicked(message)`; `Panicked` holds the panic's
+//!   message, which is what gevent's `str(exception)` prints.
