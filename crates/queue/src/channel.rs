@@ -924,7 +924,7 @@ impl<T> Channel<T> {
     /// # Examples
     ///
     /// ```
-    /// use futures_lite::StreamExt;
+    /// use greenery::prelude::*;
     /// use greenery::spawn;
     /// use greenery::queue::Channel;
     ///

@@ -1102,7 +1102,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
     /// # Examples
     ///
     /// ```
-    /// use futures_lite::StreamExt;
+    /// use greenery::prelude::*;
     /// use greenery::queue::Queue;
     ///
     /// greenery::run(async {
