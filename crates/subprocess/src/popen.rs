@@ -947,8 +947,8 @@ impl Popen {
     ///
     /// greenery::run(async {
     ///     let child = Popen::new(["sleep", "10"]).spawn().unwrap();
-    ///     child.send_signal(signal::SIGINT).unwrap();
-    ///     assert_eq!(child.wait().await.unwrap(), -signal::SIGINT);
+    ///     child.send_signal(signal::SIGUSR1).unwrap();
+    ///     assert_eq!(child.wait().await.unwrap(), -signal::SIGUSR1);
     /// });
     /// ```
     pub fn send_signal(&self, signal: i32) -> io::Result<()> {
