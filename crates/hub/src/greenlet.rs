@@ -1,16 +1,33 @@
 //! `Greenlet<T>`: spawn, kill, join, get and links.
+//!
+//! A greenlet's links stay in its state until they are notified: when it finishes (or when a
+//! link is added to a finished greenlet), one pass of the shared notifier
+//! ([`greenery_runtime::__private::schedule`], gevent's `_notify_links`) is queued as a hub
+//! callback. It takes the links one at a time from the front: a callback runs there (a
+//! [`Turn::Call`]), a blocked joiner is switched to (a [`Turn::Switch`]: it runs at once, until
+//! it blocks, and the pass goes on). So a link removed by an earlier one does not run, a link
+//! added during the pass runs in it after the others, and one added to a finished greenlet
+//! whose pass is pending joins that pass (ARCHITECTURE.md, rule S8).
+//!
+//! A kill is delivered by a hub callback that drops the victim's task with the hub switching
+//! to it ([`greenery_runtime::switch_then`]): the task is queued to run next, and running a
+//! cancelled task drops its future, so the victim's destructors run at once, as gevent's
+//! `throw` does, and then the blocking killer is switched to, before the victim's links run
+//! (rule S10).
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use greenery_runtime::__private::{Notifier, Policy, Turn, schedule, thread_tag};
 use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout};
 use smallvec::SmallVec;
 
@@ -98,9 +115,14 @@ struct Inner<T> {
 
 struct State<T> {
     outcome: Outcome<T>,
+    /// The greenlet's task, until it finishes (detached then) or a kill takes it to drop it.
     task: Option<Task<()>>,
+    /// The links not notified yet, in registration order.
     links: Links<T>,
     next_link: u64,
+    /// gevent's `_notifier`: a pass over the links is pending or running. While the greenlet
+    /// is finished and has links, one is (or the thread is exiting).
+    notifier: Notifier<State<T>>,
 }
 
 /// Where a greenlet is in its life, with what it finished with. One field rather than flags,
@@ -137,6 +159,95 @@ impl<T> State<T> {
             _ => None,
         }
     }
+
+    /// Registers `link` at the back of the links.
+    fn push_link(&mut self, link: Link<T>) -> LinkId {
+        let id = LinkId(self.next_link);
+        self.next_link += 1;
+        self.links.push((id, link));
+        id
+    }
+
+    /// The position of the link `id`, if it was not notified or removed yet.
+    fn position(&self, id: LinkId) -> Option<usize> {
+        self.links.iter().position(|(link, _)| *link == id)
+    }
+
+    /// Whether the links wait for a pass: then one is pending or running.
+    fn links_due(&self) -> bool {
+        self.finished() && !self.links.is_empty()
+    }
+}
+
+/// gevent's `Greenlet._notify_links`: each turn takes the first link. A callback is run by the
+/// notifier with the state unborrowed (a [`Turn::Call`]); a blocked joiner is switched to (a
+/// [`Turn::Switch`]), and has run until it blocked by the next turn. The links added meanwhile
+/// are taken by the same pass; it is over once none is left.
+impl<T> Policy for State<T> {
+    type Handle = Rc<Inner<T>>;
+    type Cursor = ();
+    type Call = Callback<T>;
+
+    const LOCAL: bool = true;
+
+    fn with<R>(handle: &Rc<Inner<T>>, f: impl FnOnce(&mut Self) -> R) -> R {
+        f(&mut handle.state.borrow_mut())
+    }
+
+    fn call(handle: &Rc<Inner<T>>, callback: Callback<T>) {
+        let greenlet = Greenlet {
+            inner: handle.clone(),
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
+            if greenery_runtime::report_panics() {
+                let message = panic_message(&*payload);
+                eprintln!(
+                    "link of <Greenlet \"{}\"> failed with panic: {message}",
+                    handle.info.name()
+                );
+            }
+        }
+    }
+
+    fn notifier(&mut self) -> &mut Notifier<Self> {
+        &mut self.notifier
+    }
+
+    fn due(&self) -> Option<usize> {
+        self.links_due().then(thread_tag)
+    }
+
+    fn start(&mut self) {
+        debug_assert!(
+            self.finished(),
+            "only a finished greenlet notifies its links"
+        );
+    }
+
+    fn turn(&mut self, (): &mut (), _switching: bool) -> Turn<Callback<T>> {
+        if self.links.is_empty() {
+            return Turn::Over;
+        }
+        match self.links.remove(0).1 {
+            Link::Wake(waker) => Turn::switch(Some(waker)),
+            Link::Call(callback) => Turn::Call(callback),
+        }
+    }
+
+    fn end(&mut self, (): ()) {
+        debug_assert!(self.links.is_empty(), "a pass ends once no link is left");
+    }
+}
+
+/// Queues the pass over `state`'s links unless one is pending or running (or the greenlet has
+/// not finished, or has no link), and releases the borrow.
+fn notify<T: 'static>(inner: &Rc<Inner<T>>, mut state: std::cell::RefMut<'_, State<T>>) {
+    // Only while the thread exits (no hub to queue a pass on) are joiners woken here, and the
+    // callbacks dropped unrun.
+    let wakes = schedule(inner, &mut *state);
+    debug_assert!(!state.links_due() || state.notifier.is_active());
+    drop(state);
+    wakes.wake();
 }
 
 /// The links of a greenlet, in registration order; the first one is kept inline (most
@@ -219,6 +330,7 @@ where
             task: None,
             links: SmallVec::new(),
             next_link: 0,
+            notifier: Notifier::new(),
         }),
     });
     let task = greenery_runtime::spawn_tracked(
@@ -336,86 +448,135 @@ fn panicked<T>(greenlet: &Inner<T>, payload: Box<dyn Any + Send>) -> GreenletErr
     GreenletError::Panicked(message)
 }
 
-/// Records the outcome of a greenlet and runs its links. Does nothing if it already finished.
+/// Records the outcome of a greenlet and queues the pass over its links. Does nothing if it
+/// already finished.
 fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
-    let links = {
-        let mut state = inner.state.borrow_mut();
-        if state.finished() {
-            return;
-        }
-        state.outcome = match outcome {
-            Ok(value) => Outcome::Value(value),
-            Err(error) if !state.started() => Outcome::FailedUnstarted(Box::new(error)),
-            Err(error) => Outcome::Failed(Box::new(error)),
-        };
-        if let Some(task) = state.task.take() {
-            task.detach();
-        }
-        std::mem::take(&mut state.links)
-    };
-    notify(
-        Greenlet {
-            inner: inner.clone(),
-        },
-        links,
-    );
-}
-
-/// Runs the links of a finished greenlet in registration order.
-///
-/// Blocked joiners are woken directly when no callback follows them, which queues them exactly
-/// where gevent's notifier would resume them. Otherwise one hub callback runs the links; a joiner
-/// registered before a callback is switched to (it runs at once) before that callback.
-fn notify<T: 'static>(greenlet: Greenlet<T>, links: Links<T>) {
-    let Some(last_call) = links
-        .iter()
-        .rposition(|(_, link)| matches!(link, Link::Call(_)))
-    else {
-        for (_, link) in links {
-            if let Link::Wake(waker) = link {
-                waker.wake();
-            }
-        }
+    let mut state = inner.state.borrow_mut();
+    if state.finished() {
         return;
+    }
+    state.outcome = match outcome {
+        Ok(value) => Outcome::Value(value),
+        Err(error) if !state.started() => Outcome::FailedUnstarted(Box::new(error)),
+        Err(error) => Outcome::Failed(Box::new(error)),
     };
-    greenery_runtime::run_callback(Box::new(move || {
-        run_links(greenlet, links.into_iter(), last_call);
-    }));
+    debug_assert!(state.finished());
+    if let Some(task) = state.task.take() {
+        task.detach();
+    }
+    notify(inner, state);
 }
 
-/// Runs `links` from a hub callback; the first `before_last_call` of them come before the last
-/// callback. A joiner among those is switched to (it runs at once), and the links after it
-/// run in a callback of their own, once it blocks.
-fn run_links<T: 'static>(
-    greenlet: Greenlet<T>,
-    mut links: smallvec::IntoIter<[(LinkId, Link<T>); 1]>,
-    mut before_last_call: usize,
-) {
-    while let Some((_, link)) = links.next() {
-        let switch = before_last_call > 0;
-        before_last_call = before_last_call.saturating_sub(1);
-        match link {
-            Link::Wake(waker) if switch => {
-                greenery_runtime::switch_then(
-                    [&waker],
-                    Box::new(move || run_links(greenlet, links, before_last_call)),
-                );
-                return;
+/// A blocking killer, waiting for the kill callback to switch back to it (gevent's `Waiter`
+/// in `kill`).
+#[derive(Default)]
+struct Killer {
+    /// Set by the kill callback.
+    resumed: Cell<bool>,
+    /// The killer's waker while it waits; cleared if its future is dropped.
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Killer {
+    /// Waits until the kill callback resumed the killer.
+    async fn resumed(&self) {
+        /// Forgets the waker of a killer whose future is dropped, so that the callback does
+        /// not wake a greenlet that is waiting for something else by then.
+        struct Forget<'a>(&'a Killer);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.waker.borrow_mut().take();
             }
-            Link::Wake(waker) => waker.wake(),
-            Link::Call(callback) => {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
-                    if greenery_runtime::report_panics() {
-                        let message = panic_message(&*payload);
-                        eprintln!(
-                            "link of <Greenlet \"{}\"> failed with panic: {message}",
-                            greenlet.name()
-                        );
-                    }
-                }
+        }
+        let _forget = Forget(self);
+        poll_fn(|cx| {
+            if self.resumed.get() {
+                Poll::Ready(())
+            } else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
             }
+        })
+        .await;
+    }
+}
+
+/// A waker that drops a greenlet's task when woken: a kill callback hands it to
+/// [`switch_then`](greenery_runtime::switch_then), so that the cancelled task is queued to run
+/// next, and running it drops the greenlet's future (a task that is not running or queued
+/// only drops its future when it runs once more).
+struct DropTask(Mutex<Option<Task<()>>>);
+
+impl Wake for DropTask {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let task = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(task);
+    }
+}
+
+/// gevent's `_kill` and `_killall3`, run as a hub callback: throws into each victim, at once
+/// and in order (drops its future: the hub switches to each cancelled task before anything
+/// queued), then switches to the killer, if it still waits. A victim that is queued to run
+/// when this runs is dropped when the hub gets to it instead, after the killer: the killer
+/// finds it alive and joins it.
+fn deliver_kills(tasks: impl IntoIterator<Item = Task<()>>, killer: Option<&Killer>) {
+    let mut switch: SmallVec<[Waker; 2]> = tasks
+        .into_iter()
+        .map(|task| Waker::from(Arc::new(DropTask(Mutex::new(Some(task))))))
+        .collect();
+    if let Some(killer) = killer {
+        killer.resumed.set(true);
+        switch.extend(killer.waker.borrow_mut().take());
+    }
+    if !switch.is_empty() {
+        greenery_runtime::switch_then(&switch, Box::new(|| {}));
+    }
+}
+
+/// Kills `greenlets` and waits until they are all dead (gevent's `killall`): one hub callback
+/// drops them all and then resumes the caller, before their links run; those queued to run
+/// then are waited for.
+pub(crate) async fn kill_all<T: 'static>(greenlets: &[Greenlet<T>]) {
+    let killer = Rc::new(Killer::default());
+    if kill_many(greenlets, Some(killer.clone())) {
+        killer.resumed().await;
+    }
+    let alive: Vec<&Greenlet<T>> = greenlets.iter().filter(|g| !g.ready()).collect();
+    if !alive.is_empty() {
+        crate::wait::wait(alive).await;
+    }
+}
+
+/// What killing one greenlet takes: its task, to drop from a kill callback, unless it had not
+/// started (then it is dead already) or had finished.
+enum Victim {
+    /// Finished, or died before it started: nothing to deliver.
+    Dead,
+    /// Started and alive: its task, unless an earlier kill took it.
+    Alive(Option<Task<()>>),
+}
+
+/// Kills greenlets, as gevent's `kill` and `killall`: those that have not started die at once
+/// (and never run); for the others, one hub callback queued now drops them and then resumes
+/// `killer`. Returns whether that callback was queued.
+fn kill_many<T: 'static>(greenlets: &[Greenlet<T>], killer: Option<Rc<Killer>>) -> bool {
+    let mut tasks: SmallVec<[Task<()>; 1]> = SmallVec::new();
+    let mut alive = false;
+    for greenlet in greenlets {
+        if let Victim::Alive(task) = greenlet.victim() {
+            alive = true;
+            tasks.extend(task);
         }
     }
+    if !alive || (tasks.is_empty() && killer.is_none()) {
+        return false;
+    }
+    greenery_runtime::run_callback(Box::new(move || deliver_kills(tasks, killer.as_deref())));
+    true
 }
 
 impl<T: 'static> Greenlet<T> {
@@ -519,8 +680,8 @@ impl<T: 'static> Greenlet<T> {
     /// Waits until the greenlet has finished, in any way.
     ///
     /// A join is itself a link: when the greenlet finishes, the joiner resumes at its place
-    /// among the links, after the links registered before it. Joining a finished greenlet
-    /// returns at once.
+    /// among the links, after the links registered before it (a pass over the links switches
+    /// to it). Joining a finished greenlet returns at once.
     ///
     /// # Cancel safety
     ///
@@ -541,6 +702,7 @@ impl<T: 'static> Greenlet<T> {
         Join {
             greenlet: self,
             link: None,
+            link_finished: false,
         }
     }
 
@@ -675,12 +837,15 @@ impl<T: 'static> Greenlet<T> {
 
     /// Kills the greenlet and waits until it is dead.
     ///
-    /// The greenlet's future is dropped at its current await point, from the hub's run queue
-    /// (as gevent delivers `GreenletExit` from a hub callback), so its destructors run: guards
-    /// release their semaphores and locks. When this returns, the greenlet is dead and its
-    /// earlier links have run. A greenlet that has not started never runs: it is dead at once,
-    /// and its links run later, from the hub (as in gevent). Killing a finished greenlet does
-    /// nothing.
+    /// The kill is delivered from a hub callback queued now (as gevent delivers
+    /// `GreenletExit`): when the hub gets to it, the greenlet's future is dropped at its current
+    /// await point, at once, so its destructors run (guards release their semaphores and
+    /// locks), and then this returns, before the greenlet's links run. A greenlet that has not
+    /// started never runs: it is dead at once, and its links run later, from the hub (as in
+    /// gevent). Killing a finished greenlet does nothing.
+    ///
+    /// A greenlet that is queued to run when the callback comes (woken, not run yet) is dropped
+    /// only when the hub gets to it, without running that step; this then waits for it.
     ///
     /// # Cancel safety
     ///
@@ -700,15 +865,20 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub async fn kill(&self) {
-        self.kill_nowait();
+        let killer = Rc::new(Killer::default());
+        if kill_many(std::slice::from_ref(self), Some(killer.clone())) {
+            killer.resumed().await;
+        }
+        // Dead by now, unless it was queued to run when the kill came.
         self.join().await;
     }
 
     /// Requests the greenlet's death and returns at once (gevent's `kill(block=False)`).
     ///
     /// A greenlet that has not started yet is dead when this returns. A started one is killed
-    /// from a hub callback queued now, as gevent does: if it is already queued to run, it runs
-    /// that step first.
+    /// from a hub callback queued now, as gevent does: if it is queued to run before that
+    /// callback, it runs that step first; when the callback runs, its future is dropped at once
+    /// (see [`kill`](Greenlet::kill)).
     ///
     /// # Examples
     ///
@@ -720,30 +890,36 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn kill_nowait(&self) {
-        let (task, started) = {
-            let mut state = self.inner.state.borrow_mut();
-            if state.finished() {
-                return;
-            }
-            (state.task.take(), state.started())
-        };
-        if !started {
-            finish(&self.inner, Err(GreenletError::Killed));
-            drop(task);
-            return;
+        kill_many(std::slice::from_ref(self), None);
+    }
+
+    /// Takes what killing this greenlet needs (gevent's `_maybe_kill_before_start`): a greenlet
+    /// that has not started dies now.
+    fn victim(&self) -> Victim {
+        let mut state = self.inner.state.borrow_mut();
+        if state.finished() {
+            return Victim::Dead;
         }
-        // As gevent delivers the kill from a hub callback, so that a victim already queued
-        // runs its step first. Dropping the task cancels it: the executor then drops the future
-        // at its await point.
-        greenery_runtime::run_callback(Box::new(move || drop(task)));
+        let task = state.task.take();
+        if state.started() {
+            return Victim::Alive(task);
+        }
+        drop(state);
+        // Cancelled before it ever ran: it never will (its task, dropped, drops its future
+        // unpolled).
+        finish(&self.inner, Err(GreenletError::Killed));
+        drop(task);
+        Victim::Dead
     }
 
     /// Registers `callback` to run once the greenlet has finished, in any way, and returns an
     /// id for [`unlink`](Greenlet::unlink).
     ///
-    /// Links run in registration order from a hub callback, after the greenlet finished. A
-    /// panicking link is reported and does not stop the others. Linking a finished greenlet
-    /// schedules the callback at once.
+    /// Links run in registration order from a hub callback, after the greenlet finished, one
+    /// at a time: a link removed by an earlier one does not run, and one added meanwhile runs
+    /// after the others. A panicking link is reported and does not stop the others. Linking a
+    /// finished greenlet queues that callback, unless one is pending or running: the link then
+    /// runs in it, after the links already there.
     ///
     /// # Examples
     ///
@@ -764,17 +940,9 @@ impl<T: 'static> Greenlet<T> {
     #[doc(alias = "rawlink")]
     pub fn link(&self, callback: impl FnOnce(&Greenlet<T>) + 'static) -> LinkId {
         let mut state = self.inner.state.borrow_mut();
-        let id = LinkId(state.next_link);
-        state.next_link += 1;
-        if state.finished() {
-            drop(state);
-            notify(
-                self.clone(),
-                smallvec::smallvec![(id, Link::Call(Box::new(callback)))],
-            );
-        } else {
-            state.links.push((id, Link::Call(Box::new(callback))));
-        }
+        let id = state.push_link(Link::Call(Box::new(callback)));
+        // A finished greenlet's pending or running pass takes it; else one is queued.
+        notify(&self.inner, state);
         id
     }
 
@@ -828,6 +996,8 @@ impl<T: 'static> Greenlet<T> {
     ///     let first = greenery::iwait(&greenlets).next().await.unwrap();
     ///     assert_eq!(first.value(), Some("fast"));
     ///     greenery::killall(greenlets).await;
+    ///     // The links of the killed greenlets run after killall returned.
+    ///     greenery::sleep(std::time::Duration::ZERO).await;
     ///     assert_eq!(*failures.borrow(), [Some(GreenletError::Killed)]);
     /// });
     /// ```
@@ -914,11 +1084,22 @@ impl<T: 'static> Greenlet<T> {
     /// ```
     pub fn unlink(&self, id: LinkId) -> bool {
         let mut state = self.inner.state.borrow_mut();
-        let Some(index) = state.links.iter().position(|(link, _)| *link == id) else {
+        let Some(index) = state.position(id) else {
             return false;
         };
         state.links.remove(index);
         true
+    }
+
+    /// Like [`join`](Greenlet::join), but a finished greenlet is linked too (gevent's
+    /// `rawlink`, which `iwait` and `wait` use): the future completes from the pass over its
+    /// links, after the greenlets queued before that pass.
+    pub(crate) fn join_linked(&self) -> Join<'_, T> {
+        Join {
+            greenlet: self,
+            link: None,
+            link_finished: true,
+        }
     }
 }
 
@@ -926,7 +1107,10 @@ impl<T: 'static> Greenlet<T> {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Join<'a, T> {
     greenlet: &'a Greenlet<T>,
+    /// The link registered for this join, until its pass took it.
     link: Option<LinkId>,
+    /// Whether a finished greenlet is linked too, instead of returning at once.
+    link_finished: bool,
 }
 
 impl<T> fmt::Debug for Join<'_, T> {
@@ -937,33 +1121,37 @@ impl<T> fmt::Debug for Join<'_, T> {
     }
 }
 
-impl<T> Future for Join<'_, T> {
+impl<T: 'static> Future for Join<'_, T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.greenlet.inner.state.borrow_mut();
-        if state.finished() {
-            drop(state);
-            self.link = None;
-            return Poll::Ready(());
-        }
-        match self.link {
-            Some(id) => {
-                if let Some((_, Link::Wake(waker))) =
-                    state.links.iter_mut().find(|(link, _)| *link == id)
-                {
+        let inner = &self.greenlet.inner;
+        let mut state = inner.state.borrow_mut();
+        let Some(id) = self.link else {
+            if state.finished() && !self.link_finished {
+                return Poll::Ready(());
+            }
+            let id = state.push_link(Link::Wake(cx.waker().clone()));
+            notify(inner, state);
+            self.link = Some(id);
+            return Poll::Pending;
+        };
+        match state.position(id) {
+            // Not notified yet: a pass will switch here.
+            Some(index) => {
+                if let (_, Link::Wake(waker)) = &mut state.links[index] {
                     waker.clone_from(cx.waker());
                 }
+                Poll::Pending
             }
             None => {
-                let id = LinkId(state.next_link);
-                state.next_link += 1;
-                state.links.push((id, Link::Wake(cx.waker().clone())));
+                // Only a pass takes a join's link, and only once the greenlet finished.
+                debug_assert!(state.finished());
                 drop(state);
-                self.link = Some(id);
+                self.link = None;
+                Poll::Ready(())
             }
         }
-        Poll::Pending
     }
 }
 

@@ -52,9 +52,11 @@ impl<W: Waitable + ?Sized> Waitable for &W {
     }
 }
 
+/// A greenlet is linked even if it has finished, as gevent's `rawlink` does: it is ready from
+/// the pass over its links, after the greenlets queued before that pass.
 impl<T: 'static> Waitable for Greenlet<T> {
     fn wait_ready(&self) -> WaitReady<'_> {
-        Box::pin(self.join())
+        Box::pin(self.join_linked())
     }
 }
 
@@ -63,7 +65,9 @@ impl<T: 'static> Waitable for Greenlet<T> {
 ///
 /// The stream yields the objects themselves, as gevent's `iwait` does. It ends once every
 /// object was ready. Objects that are ready when the stream is first polled come first, in
-/// their order in `objects`.
+/// their order in `objects`. As in gevent, a greenlet that has already finished is linked
+/// all the same: it is yielded from the hub callback that runs its links, so the greenlets
+/// queued before that callback run first.
 ///
 /// Objects of different types can be waited on together as `&dyn Waitable`. To learn an
 /// object's position in `objects`, compare addresses:
@@ -575,7 +579,9 @@ impl<T: 'static> IntoFuture for JoinAll<T> {
 
 /// Kills every greenlet and waits until all are dead (gevent's `killall`).
 ///
-/// All kills are requested first, then the greenlets are joined, so they die concurrently.
+/// The greenlets that have not started die at once and never run. The others are killed from
+/// one hub callback, in order, each at once (see [`Greenlet::kill`]); then this resumes,
+/// before their links run.
 ///
 /// # Cancel safety
 ///
@@ -593,10 +599,5 @@ impl<T: 'static> IntoFuture for JoinAll<T> {
 #[doc(alias = "gevent.killall")]
 pub async fn killall<T: 'static>(greenlets: impl IntoIterator<Item = Greenlet<T>>) {
     let greenlets: Vec<_> = greenlets.into_iter().collect();
-    for greenlet in &greenlets {
-        greenlet.kill_nowait();
-    }
-    for greenlet in &greenlets {
-        greenlet.join().await;
-    }
+    crate::greenlet::kill_all(&greenlets).await;
 }

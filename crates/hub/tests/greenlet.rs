@@ -63,7 +63,8 @@ fn spawn_later_killed_during_its_delay_never_runs() {
 
 #[test]
 fn kill_drops_the_future_at_its_await_point_and_runs_destructors() {
-    // gevent's test_killing_dormant: the killer resumes after the victim's cleanup and links.
+    // gevent's test_killing_dormant: the killer resumes after the victim's cleanup, and before
+    // its links (tests/parity.rs has the gevent program).
     let log = log();
     run(async {
         let l = log.clone();
@@ -78,8 +79,9 @@ fn kill_drops_the_future_at_its_await_point_and_runs_destructors() {
         victim.kill().await;
         push(&log, "kill returned");
         assert_eq!(victim.error(), Some(GreenletError::Killed));
+        sleep(Duration::ZERO).await;
     });
-    assert_eq!(*log.borrow(), ["start", "finally", "link", "kill returned"]);
+    assert_eq!(*log.borrow(), ["start", "finally", "kill returned", "link"]);
 }
 
 #[test]
@@ -189,6 +191,7 @@ fn link_failure_fires_on_a_panic_but_not_on_success_or_a_kill() {
         push(&log, "killing stuck");
         stuck.kill().await;
         push(&log, "killed");
+        sleep(Duration::ZERO).await;
     });
     assert_eq!(
         *log.borrow(),
@@ -201,8 +204,9 @@ fn link_failure_fires_on_a_panic_but_not_on_success_or_a_kill() {
             "failure bad: Some(Panicked(\"boom\"))",
             "ended bad",
             "killing stuck",
-            "ended stuck",
+            // A blocking kill returns before the victim's links run.
             "killed",
+            "ended stuck",
         ]
     );
     greenery_runtime::set_report_panics(true);
@@ -229,10 +233,11 @@ fn link_failure_fires_when_a_killed_greenlets_destructor_panics() {
         sleep(Duration::ZERO).await;
         g.kill().await;
         push(&log, "killed");
+        sleep(Duration::ZERO).await;
     });
     assert_eq!(
         *log.borrow(),
-        ["failure: Some(Panicked(\"cleanup failed\"))", "killed"]
+        ["killed", "failure: Some(Panicked(\"cleanup failed\"))"]
     );
     greenery_runtime::set_report_panics(true);
 }
@@ -283,15 +288,17 @@ fn after_the_first_result_killing_the_rest_fires_link_failure_for_nobody() {
         push(&log, format!("first: {}", first.value().unwrap()));
         killall(gs.clone()).await;
         push(&log, "killed the rest");
+        sleep(Duration::ZERO).await;
     });
     assert_eq!(
         *log.borrow(),
         [
             "fast finished",
             "first: fast",
+            // killall returns before the links of its victims run.
+            "killed the rest",
             "link_exception slow: Some(Killed)",
             "link_exception stuck: Some(Killed)",
-            "killed the rest",
         ]
     );
 }
