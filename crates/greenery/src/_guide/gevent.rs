@@ -401,10 +401,11 @@
 //!     sleeper.link_failure(move |_| a.borrow_mut().push("link_failure"));
 //!     sleeper.link_exception(move |_| b.borrow_mut().push("link_exception"));
 //!     greenery::sleep(Duration::ZERO).await;
-//!     sleeper.kill().await; // the links registered before the kill have run
+//!     sleeper.kill().await; // returns before the links run, as in gevent
 //!     assert!(sleeper.ready()); // gevent: `dead` is True
 //!     assert!(!sleeper.successful()); // gevent: True, the GreenletExit is its value
 //!     assert_eq!(sleeper.error(), Some(GreenletError::Killed));
+//!     greenery::sleep(Duration::ZERO).await; // the links run
 //!     assert_eq!(*log.borrow(), ["link_exception"]);
 //! });
 //! ```
