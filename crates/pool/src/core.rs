@@ -5,10 +5,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
-use std::time::Duration;
 
 use greenery_event::Event;
-use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, WaitReady, Waitable};
+use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, Waitable};
 use greenery_sync::Semaphore;
 
 use crate::error::MapError;
@@ -16,8 +15,9 @@ use crate::error::MapError;
 /// A member of a group, whatever its output type.
 pub(crate) trait Member {
     fn kill_nowait(&self);
-    fn ready(&self) -> bool;
-    fn wait(&self) -> WaitReady<'_>;
+    /// The member as an object to `wait` on: linked even once finished, as gevent's
+    /// `rawlink`.
+    fn waitable(&self) -> &dyn Waitable;
     fn unlink(&self, id: LinkId) -> bool;
 }
 
@@ -26,12 +26,8 @@ impl<T: 'static> Member for Greenlet<T> {
         Greenlet::kill_nowait(self);
     }
 
-    fn ready(&self) -> bool {
-        Greenlet::ready(self)
-    }
-
-    fn wait(&self) -> WaitReady<'_> {
-        self.wait_ready()
+    fn waitable(&self) -> &dyn Waitable {
+        self
     }
 
     fn unlink(&self, id: LinkId) -> bool {
@@ -55,8 +51,15 @@ pub(crate) struct Core {
     /// Set while the group is empty (gevent's `_empty_event`).
     empty: Event,
     /// The pool's slots: `None` for a group.
-    slots: Option<Semaphore>,
+    slots: Option<Slots>,
+}
+
+/// The slots of a pool: its size, and the free ones, counted only by the semaphore (gevent's
+/// `_semaphore`). A member holds one from the moment it is tracked until it leaves, so the
+/// free slots are always `size - len`.
+struct Slots {
     size: usize,
+    free: Semaphore,
 }
 
 impl Core {
@@ -66,13 +69,20 @@ impl Core {
         Rc::new(Core {
             members: RefCell::new(HashMap::new()),
             empty,
-            slots: size.map(Semaphore::new),
-            size: size.unwrap_or(usize::MAX),
+            slots: size.map(|size| Slots {
+                size,
+                free: Semaphore::new(size),
+            }),
         })
     }
 
+    /// The pool's slots; only a `Pool` asks, and it has some.
+    fn pool_slots(&self) -> &Slots {
+        self.slots.as_ref().expect("a pool has slots")
+    }
+
     pub(crate) fn size(&self) -> usize {
-        self.size
+        self.pool_slots().size
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -88,38 +98,42 @@ impl Core {
         !members.is_empty() && members.contains_key(&greenery_runtime::current_info().id())
     }
 
+    /// The pool's free slots (gevent's `size - len`).
     pub(crate) fn free_count(&self) -> usize {
-        self.size.saturating_sub(self.len())
+        let slots = self.pool_slots();
+        let free = slots.free.available();
+        debug_assert_eq!(free, slots.size.saturating_sub(self.len()));
+        free
     }
 
-    pub(crate) fn slots(&self) -> Option<&Semaphore> {
-        self.slots.as_ref()
+    /// Waits until a slot of the pool is free, without taking it; returns the free slots then.
+    pub(crate) async fn wait_available(&self) -> usize {
+        self.pool_slots().free.wait().await
     }
 
     /// Takes a slot, waiting for one (a group has no slots to wait for).
     pub(crate) async fn acquire_slot(&self) {
         if let Some(slots) = &self.slots {
-            slots.acquire().await.forget();
+            slots.free.acquire().await.forget();
         }
     }
 
     /// Takes a slot if one is free.
     pub(crate) fn try_acquire_slot(&self) -> bool {
         match &self.slots {
-            Some(slots) => match slots.try_acquire() {
-                Some(guard) => {
-                    guard.forget();
-                    true
-                }
-                None => false,
-            },
+            Some(slots) => slots
+                .free
+                .try_acquire()
+                .map(|guard| guard.forget())
+                .is_some(),
             None => true,
         }
     }
 
-    fn release_slot(&self) {
+    /// Gives a slot back.
+    pub(crate) fn release_slot(&self) {
         if let Some(slots) = &self.slots {
-            slots.release();
+            slots.free.release();
         }
     }
 
@@ -154,16 +168,20 @@ impl Core {
     }
 
     /// Forgets the member `id`, giving its slot back. Returns its entry if it was a member.
+    ///
+    /// As gevent's `Pool._discard`: the group's empty event is set first, then the slot is
+    /// released, so the greenlets waiting in `join` are notified before those waiting for a
+    /// slot.
     fn remove(&self, id: GreenletId) -> Option<Rc<dyn Member>> {
         let (entry, now_empty) = {
             let mut members = self.members.borrow_mut();
             let entry = members.remove(&id)?;
             (entry, members.is_empty())
         };
-        self.release_slot();
         if now_empty {
             self.empty.set();
         }
+        self.release_slot();
         entry.member.unlink(entry.link);
         Some(entry.member)
     }
@@ -198,6 +216,8 @@ impl Core {
         self.empty.wait().await;
     }
 
+    /// gevent's `Group.kill`: sends each member not dying yet its kill (without waiting), then
+    /// waits for every member as `joinall` does, and again while members are left.
     pub(crate) async fn kill(&self) {
         loop {
             let (victims, all): (Vec<_>, Vec<_>) = {
@@ -224,14 +244,9 @@ impl Core {
             for victim in &victims {
                 victim.kill_nowait();
             }
-            for member in &all {
-                member.wait().await;
-            }
-            // A member that had finished before the kill leaves from its link, which runs
-            // from a hub callback that is already queued.
-            if all.iter().all(|member| member.ready()) && self.len() > 0 {
-                greenery_runtime::sleep(Duration::ZERO).await;
-            }
+            // Every member is linked, the finished ones too: one that finished before its
+            // discard link ran is waited for in the pass that runs that link, after it.
+            greenery_hub::wait(all.iter().map(|member| member.waitable())).await;
         }
     }
 

@@ -104,359 +104,6 @@ impl Group {
     pub fn add<T: 'static>(&self, greenlet: &Greenlet<T>) {
         self.core.track(greenlet);
     }
-
-    /// Stops tracking `greenlet`; returns `false` if it was not a member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let g = group.spawn(std::future::pending::<()>());
-    ///     assert!(group.discard(&g));
-    ///     assert!(group.is_empty());
-    ///     g.kill().await;
-    /// });
-    /// ```
-    pub fn discard<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
-        self.core.discard(greenlet.id())
-    }
-
-    /// Returns the number of members.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     group.spawn(async {});
-    ///     assert_eq!(group.len(), 1);
-    ///     group.join().await;
-    ///     assert_eq!(group.len(), 0);
-    /// });
-    /// ```
-    pub fn len(&self) -> usize {
-        self.core.len()
-    }
-
-    /// Returns `true` if the group has no member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(greenery::pool::Group::new().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Returns `true` if `greenlet` is a member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let outside = greenery::spawn(async {});
-    ///     assert!(!group.contains(&outside));
-    /// });
-    /// ```
-    pub fn contains<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
-        self.core.contains_id(greenlet.id())
-    }
-
-    /// Waits until the group has been empty at least once (it may have new members by the
-    /// time the caller runs). Returns at once if it is empty.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     group.spawn(greenery::sleep(Duration::from_millis(1)));
-    ///     group.join().await;
-    ///     assert!(group.is_empty());
-    /// });
-    /// ```
-    pub async fn join(&self) {
-        self.core.join().await;
-    }
-
-    /// Waits until the group has been empty at least once, for at most `duration`:
-    /// `timeout(duration, self.join())`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if the group was not empty in time (gevent's `join` returns
-    /// `False`).
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     group.spawn(std::future::pending::<()>());
-    ///     assert!(group.join_timeout(Duration::from_millis(1)).await.is_err());
-    ///     group.kill().await;
-    /// });
-    /// ```
-    pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
-        timeout(duration, self.join()).await
-    }
-
-    /// Kills every member and waits until they are all dead, repeating while new members
-    /// appear. Each member is sent its kill only once, however many times `kill` is called.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: the kills already requested still happen.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use greenery::GreenletError;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let g = group.spawn(std::future::pending::<()>());
-    ///     group.kill().await;
-    ///     assert!(group.is_empty());
-    ///     assert_eq!(g.error(), Some(GreenletError::Killed));
-    /// });
-    /// ```
-    pub async fn kill(&self) {
-        self.core.kill().await;
-    }
-
-    /// Kills every member, waiting for at most `duration`: `timeout(duration, self.kill())`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if members were still alive after `duration` (gevent swallows it).
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     group.spawn(std::future::pending::<()>());
-    ///     group.kill_timeout(Duration::from_secs(1)).await.unwrap();
-    /// });
-    /// ```
-    pub async fn kill_timeout(&self, duration: Duration) -> Result<(), Timeout> {
-        timeout(duration, self.kill()).await
-    }
-
-    /// Runs `f(item)` for each item, each in a member greenlet, and returns the results in
-    /// input order (gevent's `map`).
-    ///
-    /// As in gevent, a helper greenlet (not a member) spawns the members and collects their
-    /// results, so nothing runs before the caller waits.
-    ///
-    /// # Errors
-    ///
-    /// Returns a [`MapError`] naming the first item, in input order, whose greenlet panicked or
-    /// was killed; the other members keep running.
-    ///
-    /// # Panics
-    ///
-    /// Panics if iterating `items` panics, as gevent re-raises an exception of the iterable.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future stops the spawning of further items; the members already spawned
-    /// keep running, and their results are lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let squares = group.map(|n: u64| async move { n * n }, 0..5).await.unwrap();
-    ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
-    /// });
-    /// ```
-    pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        self.core.map(f, items).await
-    }
-
-    /// Returns a [`Stream`](futures_lite::Stream) of `f(item)` for each item, run in member
-    /// greenlets, in input order (gevent's `imap`). A failed member yields `Err` at its
-    /// position and the stream goes on.
-    ///
-    /// The results that finished ahead of the reader are kept without bound; see
-    /// [`imap_bounded`](Group::imap_bounded).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let slow_first = |n: u64| async move {
-    ///         greenery::sleep(Duration::from_millis(3 - n)).await;
-    ///         n
-    ///     };
-    ///     let order: Vec<_> = group.imap(slow_first, 0..3).map(Result::unwrap).collect().await;
-    ///     assert_eq!(order, [0, 1, 2]);
-    /// });
-    /// ```
-    pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, true, None)
-    }
-
-    /// Like [`imap`](Group::imap), but no new member is spawned while `max_unread` results
-    /// are finished and not read yet (gevent's `imap(..., maxsize=max_unread)`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let all: Vec<_> = group.imap_bounded(|n: u8| async move { n }, 0..10, 2).collect().await;
-    ///     assert_eq!(all.len(), 10);
-    /// });
-    /// ```
-    pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, true, Some(max_unread))
-    }
-
-    /// Like [`imap`](Group::imap), but yields the results in the order the members finish
-    /// (gevent's `imap_unordered`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let slow_first = |n: u64| async move {
-    ///         greenery::sleep(Duration::from_millis(20 * (3 - n))).await;
-    ///         n
-    ///     };
-    ///     let order: Vec<_> =
-    ///         group.imap_unordered(slow_first, 0..3).map(Result::unwrap).collect().await;
-    ///     assert_eq!(order, [2, 1, 0]);
-    /// });
-    /// ```
-    pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, false, None)
-    }
-
-    /// Like [`imap_unordered`](Group::imap_unordered), with a bound on the finished, unread
-    /// results as in [`imap_bounded`](Group::imap_bounded).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     let n = group.imap_unordered_bounded(|n: u8| async move { n }, 0..10, 1).count().await;
-    ///     assert_eq!(n, 10);
-    /// });
-    /// ```
-    pub fn imap_unordered_bounded<I, F, Fut>(
-        &self,
-        f: F,
-        items: I,
-        max_unread: usize,
-    ) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, false, Some(max_unread))
-    }
-
-    /// Runs `f()` in a member greenlet and returns its result (gevent's `apply`). Called from
-    /// a member of this group, it runs `f()` inline instead, as gevent does.
-    ///
-    /// # Errors
-    ///
-    /// Returns the [`GreenletError`] of the member if it panicked or was killed.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future does not stop the member; its result is then lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let group = greenery::pool::Group::new();
-    ///     assert_eq!(group.apply(|| async { 2 + 2 }).await, Ok(4));
-    /// });
-    /// ```
-    pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
-    where
-        F: FnOnce() -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        self.core.apply(f).await
-    }
 }
 
 impl fmt::Debug for Group {
@@ -624,71 +271,8 @@ impl Pool {
         self.core.acquire_slot().await;
         if !self.core.track(greenlet) {
             // It was added while we waited: give the slot back.
-            if let Some(slots) = self.core.slots() {
-                slots.release();
-            }
+            self.core.release_slot();
         }
-    }
-
-    /// Stops tracking `greenlet`, giving its slot back; returns `false` if it was not a
-    /// member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(1);
-    ///     let g = pool.spawn(std::future::pending::<()>()).await;
-    ///     assert!(pool.discard(&g));
-    ///     assert_eq!(pool.free_count(), 1);
-    ///     g.kill().await;
-    /// });
-    /// ```
-    pub fn discard<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
-        self.core.discard(greenlet.id())
-    }
-
-    /// Returns the number of members.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(4);
-    ///     pool.spawn(async {}).await;
-    ///     assert_eq!(pool.len(), 1);
-    ///     pool.join().await;
-    /// });
-    /// ```
-    pub fn len(&self) -> usize {
-        self.core.len()
-    }
-
-    /// Returns `true` if the pool has no member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(greenery::pool::Pool::new(1).is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Returns `true` if `greenlet` is a member.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(1);
-    ///     let g = pool.spawn(async {}).await;
-    ///     assert!(pool.contains(&g));
-    ///     pool.join().await;
-    /// });
-    /// ```
-    pub fn contains<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
-        self.core.contains_id(greenlet.id())
     }
 
     /// Returns `true` if no slot is free (spawn would wait).
@@ -741,10 +325,7 @@ impl Pool {
     /// });
     /// ```
     pub async fn wait_available(&self) -> usize {
-        match self.core.slots() {
-            Some(slots) => slots.wait().await,
-            None => 1,
-        }
+        self.core.wait_available().await
     }
 
     /// Waits until a slot is free, for at most `duration`:
@@ -771,277 +352,6 @@ impl Pool {
     pub async fn wait_available_timeout(&self, duration: Duration) -> Result<usize, Timeout> {
         timeout(duration, self.wait_available()).await
     }
-
-    /// Waits until the pool has been empty at least once; see [`Group::join`].
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     pool.spawn(async {}).await;
-    ///     pool.join().await;
-    ///     assert!(pool.is_empty());
-    /// });
-    /// ```
-    pub async fn join(&self) {
-        self.core.join().await;
-    }
-
-    /// Waits until the pool has been empty at least once, for at most `duration`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if the pool was not empty in time.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     pool.spawn(std::future::pending::<()>()).await;
-    ///     assert!(pool.join_timeout(Duration::from_millis(1)).await.is_err());
-    ///     pool.kill().await;
-    /// });
-    /// ```
-    pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
-        timeout(duration, self.join()).await
-    }
-
-    /// Kills every member and waits until they are all dead; see [`Group::kill`].
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe: the kills already requested still happen.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     pool.spawn(std::future::pending::<()>()).await;
-    ///     pool.kill().await;
-    ///     assert_eq!(pool.free_count(), 2);
-    /// });
-    /// ```
-    pub async fn kill(&self) {
-        self.core.kill().await;
-    }
-
-    /// Kills every member, waiting for at most `duration`.
-    ///
-    /// # Errors
-    ///
-    /// Returns [`Timeout`] if members were still alive after `duration`.
-    ///
-    /// # Cancel safety
-    ///
-    /// This method is cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(1);
-    ///     pool.spawn(std::future::pending::<()>()).await;
-    ///     pool.kill_timeout(Duration::from_secs(1)).await.unwrap();
-    /// });
-    /// ```
-    pub async fn kill_timeout(&self, duration: Duration) -> Result<(), Timeout> {
-        timeout(duration, self.kill()).await
-    }
-
-    /// Runs `f(item)` for each item in member greenlets, at most [`size`](Pool::size) at a
-    /// time, and returns the results in input order; see [`Group::map`].
-    ///
-    /// # Errors
-    ///
-    /// Returns a [`MapError`] naming the first item, in input order, whose greenlet panicked or
-    /// was killed; the other members keep running.
-    ///
-    /// # Panics
-    ///
-    /// Panics if iterating `items` panics.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future stops the spawning of further items; the members already spawned
-    /// keep running, and their results are lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     let doubled = pool.map(|n: u32| async move { n * 2 }, [1, 2, 3]).await.unwrap();
-    ///     assert_eq!(doubled, [2, 4, 6]);
-    /// });
-    /// ```
-    pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        self.core.map(f, items).await
-    }
-
-    /// Returns a stream of `f(item)` for each item, in input order, run at most
-    /// [`size`](Pool::size) at a time; see [`Group::imap`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     let out: Vec<_> = pool.imap(|n: u8| async move { n + 1 }, 0..3).collect().await;
-    ///     assert_eq!(out, [Ok(1), Ok(2), Ok(3)]);
-    /// });
-    /// ```
-    pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, true, None)
-    }
-
-    /// Like [`imap`](Pool::imap), with at most `max_unread` finished, unread results; see
-    /// [`Group::imap_bounded`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(4);
-    ///     let n = pool.imap_bounded(|n: u8| async move { n }, 0..20, 2).count().await;
-    ///     assert_eq!(n, 20);
-    /// });
-    /// ```
-    pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, true, Some(max_unread))
-    }
-
-    /// Like [`imap`](Pool::imap), in the order the members finish; see
-    /// [`Group::imap_unordered`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     let n = pool.imap_unordered(|n: u8| async move { n }, 0..5).count().await;
-    ///     assert_eq!(n, 5);
-    /// });
-    /// ```
-    pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, false, None)
-    }
-
-    /// Like [`imap_unordered`](Pool::imap_unordered), with at most `max_unread` finished,
-    /// unread results.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures_lite::StreamExt;
-    ///
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2);
-    ///     let n = pool.imap_unordered_bounded(|n: u8| async move { n }, 0..5, 1).count().await;
-    ///     assert_eq!(n, 5);
-    /// });
-    /// ```
-    pub fn imap_unordered_bounded<I, F, Fut>(
-        &self,
-        f: F,
-        items: I,
-        max_unread: usize,
-    ) -> IMap<Fut::Output>
-    where
-        I: IntoIterator,
-        I::IntoIter: 'static,
-        I::Item: 'static,
-        F: Fn(I::Item) -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        IMap::new(&self.core, f, items, false, Some(max_unread))
-    }
-
-    /// Runs `f()` in a member greenlet (waiting for a slot) and returns its result. Called from
-    /// a member of this pool, it runs `f()` inline instead, as gevent does, so that a full pool
-    /// cannot deadlock itself.
-    ///
-    /// # Errors
-    ///
-    /// Returns the [`GreenletError`] of the member if it panicked or was killed.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future while it waits for a slot drops `f` unrun; afterwards, the member
-    /// keeps running and its result is lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(1);
-    ///     let inner = pool.clone();
-    ///     // The outer call holds the only slot; the inner one runs inline.
-    ///     let result = pool.apply(move || async move { inner.apply(|| async { 5 }).await }).await;
-    ///     assert_eq!(result, Ok(Ok(5)));
-    /// });
-    /// ```
-    pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
-    where
-        F: FnOnce() -> Fut + 'static,
-        Fut: Future + 'static,
-        Fut::Output: 'static,
-    {
-        self.core.apply(f).await
-    }
 }
 
 impl fmt::Debug for Pool {
@@ -1052,3 +362,381 @@ impl fmt::Debug for Pool {
             .finish()
     }
 }
+
+/// The methods `Group` and `Pool` share, written once. `$var` names the kind in prose and the
+/// examples' variable, `$new` is the argument of `new` in the examples, and `$aw` follows a
+/// `spawn` there (`.await` for a pool, whose `spawn` waits for a slot).
+macro_rules! shared_methods {
+    ($ty:ident, $var:literal, $new:literal, $aw:literal) => {
+        impl $ty {
+            /// Stops tracking `greenlet`, giving its slot back in a pool; returns `false` if it was not a
+            /// member.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let g = ", $var, ".spawn(std::future::pending::<()>())", $aw, ";")]
+            #[doc = concat!("    assert!(", $var, ".discard(&g));")]
+            #[doc = concat!("    assert!(!", $var, ".discard(&g));")]
+            #[doc = concat!("    assert!(", $var, ".is_empty());")]
+            ///     g.kill().await;
+            /// });
+            /// ```
+            pub fn discard<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+                self.core.discard(greenlet.id())
+            }
+
+            /// Returns the number of members.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    ", $var, ".spawn(async {})", $aw, ";")]
+            #[doc = concat!("    assert_eq!(", $var, ".len(), 1);")]
+            #[doc = concat!("    ", $var, ".join().await;")]
+            #[doc = concat!("    assert_eq!(", $var, ".len(), 0);")]
+            /// });
+            /// ```
+            pub fn len(&self) -> usize {
+                self.core.len()
+            }
+
+            #[doc = concat!("Returns `true` if the ", $var, " has no member.")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("assert!(greenery::pool::", stringify!($ty), "::new(", $new, ").is_empty());")]
+            /// ```
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// Returns `true` if `greenlet` is a member.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let member = ", $var, ".spawn(async {})", $aw, ";")]
+            ///     let outside = greenery::spawn(async {});
+            #[doc = concat!("    assert!(", $var, ".contains(&member));")]
+            #[doc = concat!("    assert!(!", $var, ".contains(&outside));")]
+            #[doc = concat!("    ", $var, ".join().await;")]
+            /// });
+            /// ```
+            pub fn contains<T: 'static>(&self, greenlet: &Greenlet<T>) -> bool {
+                self.core.contains_id(greenlet.id())
+            }
+
+            #[doc = concat!("Waits until the ", $var, " has been empty at least once (it may have new members by the")]
+            /// time the caller runs). Returns at once if it is empty.
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    ", $var, ".spawn(greenery::sleep(Duration::from_millis(1)))", $aw, ";")]
+            #[doc = concat!("    ", $var, ".join().await;")]
+            #[doc = concat!("    assert!(", $var, ".is_empty());")]
+            /// });
+            /// ```
+            pub async fn join(&self) {
+                self.core.join().await;
+            }
+
+            #[doc = concat!("Waits until the ", $var, " has been empty at least once, for at most `duration`:")]
+            /// `timeout(duration, self.join())`.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("Returns [`Timeout`] if the ", $var, " was not empty in time (gevent's `join` returns")]
+            /// `False`).
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    ", $var, ".spawn(std::future::pending::<()>())", $aw, ";")]
+            #[doc = concat!("    assert!(", $var, ".join_timeout(Duration::from_millis(1)).await.is_err());")]
+            #[doc = concat!("    ", $var, ".kill().await;")]
+            /// });
+            /// ```
+            pub async fn join_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+                timeout(duration, self.join()).await
+            }
+
+            /// Kills every member and waits until they are all dead, repeating while new members
+            /// appear. Each member is sent its kill only once, however many times `kill` is called.
+            ///
+            /// As gevent's, it waits for every member it saw, the finished ones too: one that finished
+            /// but has not left yet (its links have not run) is waited for until it leaves.
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe: the kills already requested still happen.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use greenery::GreenletError;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let g = ", $var, ".spawn(std::future::pending::<()>())", $aw, ";")]
+            #[doc = concat!("    ", $var, ".kill().await;")]
+            #[doc = concat!("    assert!(", $var, ".is_empty());")]
+            ///     assert_eq!(g.error(), Some(GreenletError::Killed));
+            /// });
+            /// ```
+            pub async fn kill(&self) {
+                self.core.kill().await;
+            }
+
+            /// Kills every member, waiting for at most `duration`: `timeout(duration, self.kill())`.
+            ///
+            /// # Errors
+            ///
+            /// Returns [`Timeout`] if members were still alive after `duration` (gevent swallows it).
+            ///
+            /// # Cancel safety
+            ///
+            /// This method is cancel safe: the kills already requested still happen.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    ", $var, ".spawn(std::future::pending::<()>())", $aw, ";")]
+            #[doc = concat!("    ", $var, ".kill_timeout(Duration::from_secs(1)).await.unwrap();")]
+            /// });
+            /// ```
+            pub async fn kill_timeout(&self, duration: Duration) -> Result<(), Timeout> {
+                timeout(duration, self.kill()).await
+            }
+
+            /// Runs `f(item)` for each item, each in a member greenlet (in a pool, at most its size at
+            /// a time), and returns the results in input order (gevent's `map`).
+            ///
+            /// As in gevent, a helper greenlet (not a member) spawns the members and collects their
+            /// results, so nothing runs before the caller waits.
+            ///
+            /// # Errors
+            ///
+            /// Returns a [`MapError`] naming the first item, in input order, whose greenlet panicked or
+            /// was killed; the other members keep running.
+            ///
+            /// # Panics
+            ///
+            /// Panics if iterating `items` panics, as gevent re-raises an exception of the iterable.
+            ///
+            /// # Cancel safety
+            ///
+            /// Dropping the future stops the spawning of further items; the members already spawned
+            /// keep running, and their results are lost.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let squares = ", $var, ".map(|n: u64| async move { n * n }, 0..5).await.unwrap();")]
+            ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
+            /// });
+            /// ```
+            pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
+            where
+                I: IntoIterator,
+                I::IntoIter: 'static,
+                I::Item: 'static,
+                F: Fn(I::Item) -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                self.core.map(f, items).await
+            }
+
+            /// Returns a [`Stream`](futures_lite::Stream) of `f(item)` for each item, run in member
+            /// greenlets (in a pool, at most its size at a time), in input order (gevent's `imap`). A failed member yields `Err` at
+            /// its position and the stream goes on.
+            ///
+            /// The results that finished ahead of the reader are kept without bound; see
+            #[doc = concat!("[`imap_bounded`](", stringify!($ty), "::imap_bounded).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            /// use futures_lite::StreamExt;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            ///     let slow_first = |n: u64| async move {
+            ///         greenery::sleep(Duration::from_millis(3 - n)).await;
+            ///         n
+            ///     };
+            #[doc = concat!("    let order: Vec<_> = ", $var, ".imap(slow_first, 0..3).map(Result::unwrap).collect().await;")]
+            ///     assert_eq!(order, [0, 1, 2]);
+            /// });
+            /// ```
+            pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+            where
+                I: IntoIterator,
+                I::IntoIter: 'static,
+                I::Item: 'static,
+                F: Fn(I::Item) -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                IMap::new(&self.core, f, items, true, None)
+            }
+
+            #[doc = concat!("Like [`imap`](", stringify!($ty), "::imap), but no new member is spawned while `max_unread` results")]
+            /// are finished and not read yet (gevent's `imap(..., maxsize=max_unread)`).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use futures_lite::StreamExt;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let all: Vec<_> = ", $var, ".imap_bounded(|n: u8| async move { n }, 0..10, 2).collect().await;")]
+            ///     assert_eq!(all.len(), 10);
+            /// });
+            /// ```
+            pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
+            where
+                I: IntoIterator,
+                I::IntoIter: 'static,
+                I::Item: 'static,
+                F: Fn(I::Item) -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                IMap::new(&self.core, f, items, true, Some(max_unread))
+            }
+
+            #[doc = concat!("Like [`imap`](", stringify!($ty), "::imap), but yields the results in the order the members finish")]
+            /// (gevent's `imap_unordered`).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::time::Duration;
+            /// use futures_lite::StreamExt;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            ///     let slow_first = |n: u64| async move {
+            ///         greenery::sleep(Duration::from_millis(20 * (3 - n))).await;
+            ///         n
+            ///     };
+            ///     let order: Vec<_> =
+            #[doc = concat!("        ", $var, ".imap_unordered(slow_first, 0..3).map(Result::unwrap).collect().await;")]
+            ///     assert_eq!(order, [2, 1, 0]);
+            /// });
+            /// ```
+            pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
+            where
+                I: IntoIterator,
+                I::IntoIter: 'static,
+                I::Item: 'static,
+                F: Fn(I::Item) -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                IMap::new(&self.core, f, items, false, None)
+            }
+
+            #[doc = concat!("Like [`imap_unordered`](", stringify!($ty), "::imap_unordered), with a bound on the finished, unread")]
+            #[doc = concat!("results as in [`imap_bounded`](", stringify!($ty), "::imap_bounded).")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use futures_lite::StreamExt;
+            ///
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let n = ", $var, ".imap_unordered_bounded(|n: u8| async move { n }, 0..10, 1).count().await;")]
+            ///     assert_eq!(n, 10);
+            /// });
+            /// ```
+            pub fn imap_unordered_bounded<I, F, Fut>(
+                &self,
+                f: F,
+                items: I,
+                max_unread: usize,
+            ) -> IMap<Fut::Output>
+            where
+                I: IntoIterator,
+                I::IntoIter: 'static,
+                I::Item: 'static,
+                F: Fn(I::Item) -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                IMap::new(&self.core, f, items, false, Some(max_unread))
+            }
+
+            /// Runs `f()` in a member greenlet (in a pool, once a slot is free) and returns its result
+            #[doc = concat!("(gevent's `apply`). Called from a member of this ", $var, ", it runs `f()` inline instead, as")]
+            /// gevent does, so that a full pool cannot deadlock itself.
+            ///
+            /// # Errors
+            ///
+            /// Returns the [`GreenletError`] of the member if it panicked or was killed.
+            ///
+            /// # Cancel safety
+            ///
+            /// Dropping the future before the member is spawned drops `f` unrun; afterwards, the member
+            /// keeps running and its result is lost.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// greenery::run(async {
+            #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
+            #[doc = concat!("    let inner = ", $var, ".clone();")]
+            ///     // The inner call comes from a member: it runs inline.
+            #[doc = concat!("    let result = ", $var, ".apply(move || async move { inner.apply(|| async { 5 }).await }).await;")]
+            ///     assert_eq!(result, Ok(Ok(5)));
+            /// });
+            /// ```
+            pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
+            where
+                F: FnOnce() -> Fut + 'static,
+                Fut: Future + 'static,
+                Fut::Output: 'static,
+            {
+                self.core.apply(f).await
+            }
+        }
+    };
+}
+
+shared_methods!(Group, "group", "", "");
+shared_methods!(Pool, "pool", "4", ".await");
