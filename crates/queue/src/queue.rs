@@ -89,6 +89,10 @@ struct State<T, B: Buffer<T>> {
     /// it that have not run yet find no item kept for them. Only a shutdown revokes claims,
     /// and no getter is served after one.
     revoked: usize,
+    /// Items over the capacity: a served getter on another thread's hub, cancelled before it
+    /// ran, gives its claimed item back after its slot went to an admitted putter. The queue
+    /// holds them (nothing is lost) and admits no putter until gets bring it back in bounds.
+    overfill: usize,
     /// gevent's `_event_unlock`: whether an unlock pass is pending or running, and its box.
     notifier: Notifier<Self>,
 }
@@ -203,6 +207,7 @@ impl<T, B: Buffer<T>> State<T, B> {
             reserved: 0,
             claimed: 0,
             revoked: 0,
+            overfill: 0,
             notifier: Notifier::new(),
         }
     }
@@ -250,10 +255,11 @@ impl<T, B: Buffer<T>> State<T, B> {
         );
         if let Some(capacity) = self.capacity {
             debug_assert!(
-                self.items() + self.reserved <= capacity,
-                "items ({}) + reserved ({}) <= capacity ({capacity})",
+                self.items() + self.reserved <= capacity + self.overfill,
+                "items ({}) + reserved ({}) <= capacity ({capacity}) + overfill ({})",
                 self.items(),
-                self.reserved
+                self.reserved,
+                self.overfill
             );
         }
         debug_assert!(
@@ -378,6 +384,7 @@ impl<T, B: Buffer<T>> State<T, B> {
     fn get_now<R>(&mut self, take: impl Fn(&mut B) -> Option<R>) -> R {
         debug_assert!(self.items() > 0, "a get answers at once only with an item");
         let output = take(&mut self.buf).expect("a queue with an item has a head item");
+        self.shrink_overfill();
         self.check_invariants();
         output
     }
@@ -430,6 +437,7 @@ impl<T, B: Buffer<T>> State<T, B> {
             return Err(ticket);
         };
         self.getters.free(ticket);
+        self.shrink_overfill();
         self.check_invariants();
         Ok(output)
     }
@@ -475,8 +483,20 @@ impl<T, B: Buffer<T>> State<T, B> {
         debug_assert_eq!(node.status, Status::Served, "a served getter");
         let claimed = node.payload.consumes && self.release_claim();
         self.getters.free(ticket);
+        if let Some(capacity) = self.capacity {
+            let excess = (self.items() + self.reserved).saturating_sub(capacity);
+            self.overfill = self.overfill.max(excess);
+        }
         self.check_invariants();
         claimed
+    }
+
+    /// After an item left: what is over the capacity shrinks with it.
+    fn shrink_overfill(&mut self) {
+        if let Some(capacity) = self.capacity {
+            let excess = (self.items() + self.reserved).saturating_sub(capacity);
+            self.overfill = self.overfill.min(excess);
+        }
     }
 
     /// Gives up a served getter's claim; returns `false` if `shutdown_immediate` revoked it.
@@ -544,6 +564,7 @@ impl<T, B: Buffer<T>> State<T, B> {
         }
         waiters::release_all(&mut self.getters, Status::Closed, wakes);
         waiters::release_all(&mut self.putters, Status::Closed, wakes);
+        self.shrink_overfill();
         self.check_invariants();
         drained
     }
