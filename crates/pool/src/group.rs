@@ -589,7 +589,7 @@ macro_rules! shared_methods {
             ///
             /// ```
             /// use std::time::Duration;
-            /// use futures_lite::StreamExt;
+            /// use greenery::prelude::*;
             ///
             /// greenery::run(async {
             #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
@@ -619,7 +619,7 @@ macro_rules! shared_methods {
             /// # Examples
             ///
             /// ```
-            /// use futures_lite::StreamExt;
+            /// use greenery::prelude::*;
             ///
             /// greenery::run(async {
             #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
@@ -646,7 +646,7 @@ macro_rules! shared_methods {
             ///
             /// ```
             /// use std::time::Duration;
-            /// use futures_lite::StreamExt;
+            /// use greenery::prelude::*;
             ///
             /// greenery::run(async {
             #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]
@@ -677,7 +677,7 @@ macro_rules! shared_methods {
             /// # Examples
             ///
             /// ```
-            /// use futures_lite::StreamExt;
+            /// use greenery::prelude::*;
             ///
             /// greenery::run(async {
             #[doc = concat!("    let ", $var, " = greenery::pool::", stringify!($ty), "::new(", $new, ");")]

@@ -46,7 +46,7 @@ impl<U> Shared<U> {
 /// # Examples
 ///
 /// ```
-/// use futures_lite::StreamExt;
+/// use greenery::prelude::*;
 /// use greenery::pool::Group;
 ///
 /// greenery::run(async {
