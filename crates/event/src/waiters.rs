@@ -93,13 +93,7 @@ impl Policy for Waiters {
     type Cursor = Phase;
     type Call = Infallible;
 
-    fn with<R>(handle: &Shared, f: impl FnOnce(&mut Self) -> R) -> R {
-        f(&mut lock(handle))
-    }
-
-    fn call(_: &Shared, call: Infallible) {
-        match call {}
-    }
+    greenery_runtime::shared_state_policy!();
 
     fn notifier(&mut self) -> &mut Notifier<Waiters> {
         &mut self.notifier

@@ -114,13 +114,7 @@ impl<T, B: Buffer<T>> Policy for State<T, B> {
     type Cursor = Cursor;
     type Call = Infallible;
 
-    fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R {
-        f(&mut lock(handle))
-    }
-
-    fn call(_: &Self::Handle, call: Infallible) {
-        match call {}
-    }
+    greenery_runtime::shared_state_policy!();
 
     fn notifier(&mut self) -> &mut Notifier<Self> {
         &mut self.notifier

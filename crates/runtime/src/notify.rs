@@ -79,6 +79,24 @@ pub trait Policy: Sized {
     }
 }
 
+/// Writes [`Policy::with`] and [`Policy::call`] for the usual primitive: a state shared
+/// between threads as an `Arc<Mutex<Self>>`, whose turns only switch (`Call = Infallible`).
+/// Use it inside the `impl Policy`, after `type Handle = Arc<Mutex<Self>>;` and
+/// `type Call = Infallible;`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! shared_state_policy {
+    () => {
+        fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R {
+            f(&mut $crate::__private::lock(handle))
+        }
+
+        fn call(_: &Self::Handle, call: ::std::convert::Infallible) {
+            match call {}
+        }
+    };
+}
+
 /// What one turn of a pass does.
 pub enum Turn<C> {
     /// Serves these waiters (one, inline, in most turns): switched to, one after another.
@@ -322,13 +340,7 @@ mod tests {
         type Cursor = ();
         type Call = Infallible;
 
-        fn with<R>(handle: &Shared, f: impl FnOnce(&mut Self) -> R) -> R {
-            f(&mut lock(handle))
-        }
-
-        fn call(_: &Shared, call: Infallible) {
-            match call {}
-        }
+        crate::shared_state_policy!();
 
         fn notifier(&mut self) -> &mut Notifier<Tokens> {
             &mut self.notifier
