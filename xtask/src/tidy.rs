@@ -296,6 +296,10 @@ fn tidy_reports_offenders() {
         "/// Not an inner doc.\nfn g() { unimplemented!(\"g\") }\n",
     );
     write(
+        "crates/bad/src/lite.rs",
+        "//! Lite.\n//!\n//! ```\n//! use futures_lite::StreamExt;\n//! ```\n",
+    );
+    write(
         "crates/bad/src/paths.rs",
         "//! **Architecture invariant:** none.\n//!\n//! ```\n//! use greenery_event::Event;\n\
          //! my_greenery_x::f();\n//! ```\n/// ```\n/// # greenery_runtime::run(async {});\n/// ```\n",
@@ -327,6 +331,8 @@ fn tidy_reports_offenders() {
         "crates/bad/src/deep/x.rs: line 2: `unimplemented!(`",
         "crates/bad/src/lib.rs: does not start with a `//!` doc line",
         "crates/bad/src/lib.rs: line 3: `todo!(`",
+        "crates/bad/src/lite.rs: line 4: a doc example uses a `greenery_*` or `futures_lite` path; \
+         write it against the facade (`greenery::...`)",
         "crates/bad/src/paths.rs: line 4: a doc example uses a `greenery_*` or `futures_lite` path; \
          write it against the facade (`greenery::...`)",
         "crates/bad/src/paths.rs: line 8: a doc example uses a `greenery_*` or `futures_lite` path; \
@@ -341,5 +347,5 @@ fn tidy_reports_offenders() {
         ),
     ];
     assert_eq!(problems, expected, "\n{}", report(&problems));
-    assert!(report(&problems).starts_with("tidy found 11 problem(s):\n  crates/bad/src/deep/x.rs"));
+    assert!(report(&problems).starts_with("tidy found 12 problem(s):\n  crates/bad/src/deep/x.rs"));
 }
