@@ -181,11 +181,6 @@ impl Wakes {
         self.0.push(waker);
     }
 
-    /// Adds the wakers of `other` after these.
-    pub fn append(&mut self, mut other: Wakes) {
-        self.0.append(&mut other.0);
-    }
-
     /// Wakes them all, in order. Call it after the lock is released.
     pub fn wake(self) {
         self.0.into_iter().for_each(Waker::wake);
