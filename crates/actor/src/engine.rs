@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use futures_lite::FutureExt;
 use greenery_queue::Queue;
+use greenery_runtime::__private::recording;
+use greenery_runtime::{ObjectId, WaitingOn};
 
 use crate::actor::{Actor, Context};
 use crate::config::MailboxConfig;
@@ -32,6 +34,7 @@ pub(crate) struct Start<A> {
 /// Spawns the greenlet of a new actor whose first incarnation comes from `start` (`None`: the
 /// actor never existed) and returns the state its addresses share, for the caller to wrap
 /// in the first `Addr`.
+#[track_caller]
 pub(crate) fn launch<A, F>(config: MailboxConfig, start: F) -> Rc<Shared<A::Message>>
 where
     A: Actor,
@@ -108,7 +111,8 @@ async fn lifecycle<A: Actor>(mut actor: A, ctx: &mut Context<A>) {
     actor.started(ctx).await;
     let shared = ctx.shared.clone();
     loop {
-        let message = match shared.mailbox.get().await {
+        let mailbox = WaitingOn::Mailbox(ObjectId::of(&*shared));
+        let message = match recording(mailbox, shared.mailbox.get()).await {
             Ok(message) => message,
             // A shutdown wakes a blocked getter even if a message came in for it first.
             Err(_) => match shared.mailbox.try_get() {

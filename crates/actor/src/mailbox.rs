@@ -49,6 +49,7 @@ use crate::engine::{Start, launch};
 /// });
 /// ```
 #[must_use = "an actor stops once its last address is dropped"]
+#[track_caller]
 pub fn spawn<A: Actor>(actor: A) -> Addr<A> {
     spawn_with(actor, MailboxConfig::new())
 }
@@ -76,6 +77,7 @@ pub fn spawn<A: Actor>(actor: A) -> Addr<A> {
 /// });
 /// ```
 #[must_use = "an actor stops once its last address is dropped"]
+#[track_caller]
 pub fn spawn_with<A: Actor>(actor: A, config: MailboxConfig) -> Addr<A> {
     Addr::new(launch(
         config,
@@ -152,6 +154,7 @@ impl<A: Actor> Mailbox<A> {
     /// # Examples
     ///
     /// See [`Mailbox`].
+    #[track_caller]
     pub fn new() -> Self {
         Self::with_config(MailboxConfig::new())
     }
@@ -174,6 +177,7 @@ impl<A: Actor> Mailbox<A> {
     ///     assert_eq!(mailbox.addr().capacity(), Some(2));
     /// });
     /// ```
+    #[track_caller]
     pub fn with_config(config: MailboxConfig) -> Self {
         let start = Queue::bounded(1);
         let slot = start.clone();

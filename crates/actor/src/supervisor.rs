@@ -223,6 +223,7 @@ impl Supervisor {
     ///
     /// See [`Supervisor`].
     #[must_use = "an actor stops once its last address is dropped"]
+    #[track_caller]
     pub fn spawn<A, F>(&self, factory: F) -> Addr<A>
     where
         A: Actor,
@@ -250,6 +251,7 @@ impl Supervisor {
     /// });
     /// ```
     #[must_use = "an actor stops once its last address is dropped"]
+    #[track_caller]
     pub fn spawn_with<A, F>(&self, factory: F, config: MailboxConfig) -> Addr<A>
     where
         A: Actor,

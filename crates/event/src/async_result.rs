@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use greenery_hub::{WaitReady, Waitable};
-use greenery_runtime::{Timeout, timeout};
+use greenery_runtime::__private::record_wait;
+use greenery_runtime::{ObjectId, Timeout, WaitingOn, timeout};
 
 use crate::waiters::{self, Arrival, Shared, WaitState, Waiters};
 
@@ -440,6 +441,9 @@ impl<T: Clone, E: Clone> Future for Get<'_, T, E> {
             .result
             .waiters()
             .poll(&mut this.state, Arrival::Immediate, cx);
+        if poll.is_pending() {
+            record_wait(WaitingOn::AsyncResult(ObjectId::of(&*this.result.inner)));
+        }
         // The outcome is stored before the waiters learn it is ready, and never removed.
         poll.map(|()| {
             this.result
@@ -476,9 +480,14 @@ impl<T, E> Future for ResultWait<'_, T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.result
+        let poll = this
+            .result
             .waiters()
-            .poll(&mut this.state, Arrival::QueueBehind, cx)
+            .poll(&mut this.state, Arrival::QueueBehind, cx);
+        if poll.is_pending() {
+            record_wait(WaitingOn::AsyncResult(ObjectId::of(&*this.result.inner)));
+        }
+        poll
     }
 }
 

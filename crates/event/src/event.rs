@@ -7,7 +7,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use greenery_hub::{WaitReady, Waitable};
-use greenery_runtime::{Timeout, timeout};
+use greenery_runtime::__private::record_wait;
+use greenery_runtime::{ObjectId, Timeout, WaitingOn, timeout};
 
 use crate::waiters::{self, Arrival, Shared, WaitState, Waiters};
 
@@ -204,9 +205,14 @@ impl Future for Wait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.event
+        let poll = this
+            .event
             .lock()
-            .poll(&mut this.state, Arrival::QueueBehind, cx)
+            .poll(&mut this.state, Arrival::QueueBehind, cx);
+        if poll.is_pending() {
+            record_wait(WaitingOn::Event(ObjectId::of(&*this.event.waiters)));
+        }
+        poll
     }
 }
 

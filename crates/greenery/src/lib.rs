@@ -46,6 +46,9 @@
 //! - `pool`: [`pool`] (`Group`, `Pool`, `ThreadPool`); turns on `event` and `sync`.
 //! - `subprocess`: [`subprocess`] (`Popen`, `run`, `call`, `check_output`).
 //! - `actor`: [`actor`] (`Actor`, `Addr`, `Supervisor`); turns on `queue`.
+//! - `run-info`: [`run_info`], the spawn tree with what each greenlet waits on. It costs each
+//!   greenlet a few dozen bytes and its spawn a few nanoseconds (see the repository's
+//!   BENCHMARKS.md).
 //!
 //! # Differences from gevent
 //!
@@ -68,9 +71,14 @@ pub use greenery_hub::{
     Greenlet, GreenletError, GreenletId, GreenletRef, Iwait, JoinAll, LinkId, Timeout, Wait,
     WaitReady, Waitable, current, iwait, joinall, killall, spawn, spawn_later, wait,
 };
+#[cfg(feature = "run-info")]
+#[cfg_attr(docsrs, doc(cfg(feature = "run-info")))]
+#[doc(inline)]
+pub use greenery_runtime::run_info;
 #[doc(inline)]
 pub use greenery_runtime::{
-    greenlet_count, report_panics, run, run_until_idle, set_report_panics, sleep, timeout,
+    GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn, greenlet_count, report_panics,
+    run, run_until_idle, set_report_panics, sleep, timeout,
 };
 
 #[cfg(feature = "event")]

@@ -20,15 +20,15 @@ use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use greenery_runtime::__private::{Notifier, Policy, Turn, schedule, thread_tag};
-use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout};
+use greenery_runtime::__private::{Notifier, Policy, Turn, record_wait, schedule, thread_tag};
+use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
 use smallvec::SmallVec;
 
 /// How a greenlet failed.
@@ -318,13 +318,26 @@ impl<T> fmt::Debug for Greenlet<T> {
 /// ```
 #[doc(alias = "gevent.spawn")]
 #[doc(alias = "Greenlet.spawn")]
+#[track_caller]
 pub fn spawn<F>(future: F) -> Greenlet<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
+    spawn_at(Location::caller(), future)
+}
+
+/// [`spawn`], with the spawn site that [`run_info`](greenery_runtime::run_info) reports given
+/// instead of taken from the caller: for the functions that spawn later than they are called
+/// (a pool's `map`, an actor's restart), which pass on their own caller.
+#[doc(hidden)]
+pub fn spawn_at<F>(spawned_at: &'static Location<'static>, future: F) -> Greenlet<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
     let inner = Rc::new(Inner {
-        info: GreenletInfo::new(),
+        info: GreenletInfo::new_at(spawned_at),
         state: RefCell::new(State {
             outcome: Outcome::NotStarted,
             task: None,
@@ -360,12 +373,13 @@ where
 /// });
 /// ```
 #[doc(alias = "gevent.spawn_later")]
+#[track_caller]
 pub fn spawn_later<F>(delay: Duration, future: F) -> Greenlet<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn(async move {
+    spawn_at(Location::caller(), async move {
         greenery_runtime::sleep(delay).await;
         future.await
     })
@@ -1134,7 +1148,7 @@ impl<T: 'static> Future for Join<'_, T> {
             let id = state.push_link(Link::Wake(cx.waker().clone()));
             notify(inner, state);
             self.link = Some(id);
-            return Poll::Pending;
+            return parked(self.greenlet.id());
         };
         match state.position(id) {
             // Not notified yet: a pass will switch here.
@@ -1142,7 +1156,7 @@ impl<T: 'static> Future for Join<'_, T> {
                 if let (_, Link::Wake(waker)) = &mut state.links[index] {
                     waker.clone_from(cx.waker());
                 }
-                Poll::Pending
+                parked(self.greenlet.id())
             }
             None => {
                 // Only a pass takes a join's link, and only once the greenlet finished.
@@ -1153,6 +1167,12 @@ impl<T: 'static> Future for Join<'_, T> {
             }
         }
     }
+}
+
+/// Records that the caller parks until the greenlet `id` ends, and says so.
+fn parked(id: GreenletId) -> Poll<()> {
+    record_wait(WaitingOn::Join(id));
+    Poll::Pending
 }
 
 impl<T> Drop for Join<'_, T> {

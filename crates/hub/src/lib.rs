@@ -41,6 +41,8 @@
 mod greenlet;
 mod wait;
 
+#[doc(hidden)]
+pub use greenlet::spawn_at;
 pub use greenlet::{Greenlet, GreenletError, GreenletRef, LinkId, current, spawn, spawn_later};
 pub use wait::{Iwait, JoinAll, Wait, WaitReady, Waitable, iwait, joinall, killall, wait};
 

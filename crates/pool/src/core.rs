@@ -4,10 +4,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::Location;
 use std::rc::Rc;
 
 use greenery_event::Event;
 use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, Waitable};
+use greenery_runtime::__private::recording;
+use greenery_runtime::{ObjectId, WaitingOn};
 use greenery_sync::Semaphore;
 
 use crate::error::MapError;
@@ -114,7 +117,8 @@ impl Core {
     /// Takes a slot, waiting for one (a group has no slots to wait for).
     pub(crate) async fn acquire_slot(&self) {
         if let Some(slots) = &self.slots {
-            slots.free.acquire().await.forget();
+            let slot = WaitingOn::PoolSlot(ObjectId::of(self));
+            recording(slot, slots.free.acquire()).await.forget();
         }
     }
 
@@ -191,22 +195,30 @@ impl Core {
     }
 
     /// Spawns `future` as a member, waiting for a slot first.
-    pub(crate) async fn spawn<F>(self: &Rc<Core>, future: F) -> Greenlet<F::Output>
+    pub(crate) async fn spawn<F>(
+        self: &Rc<Core>,
+        at: &'static Location<'static>,
+        future: F,
+    ) -> Greenlet<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         self.acquire_slot().await;
-        self.spawn_now(future)
+        self.spawn_now(at, future)
     }
 
-    /// Spawns `future` as a member; its slot is already taken.
-    pub(crate) fn spawn_now<F>(self: &Rc<Core>, future: F) -> Greenlet<F::Output>
+    /// Spawns `future` as a member, spawned `at` the user's call; its slot is already taken.
+    pub(crate) fn spawn_now<F>(
+        self: &Rc<Core>,
+        at: &'static Location<'static>,
+        future: F,
+    ) -> Greenlet<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        let greenlet = greenery_hub::spawn(future);
+        let greenlet = greenery_hub::spawn_at(at, future);
         // A greenlet spawned just now is no member yet: skip `track`'s membership lookup.
         self.insert(&greenlet);
         greenlet
@@ -253,6 +265,7 @@ impl Core {
     /// Runs `f` on each item in member greenlets and returns the results in input order.
     pub(crate) async fn map<I, F, Fut>(
         self: &Rc<Core>,
+        at: &'static Location<'static>,
         f: F,
         items: I,
     ) -> Result<Vec<Fut::Output>, MapError>
@@ -267,12 +280,12 @@ impl Core {
         let core = self.clone();
         let items = items.into_iter();
         // As gevent, the spawning and collecting run in a helper greenlet (not a member).
-        let helper = greenery_hub::spawn(async move {
+        let helper = greenery_hub::spawn_at(at, async move {
             let f = Rc::new(f);
             let mut greenlets = Vec::with_capacity(items.size_hint().0);
             for item in items {
                 let f = f.clone();
-                greenlets.push(core.spawn(async move { f(item).await }).await);
+                greenlets.push(core.spawn(at, async move { f(item).await }).await);
             }
             drop(core);
             let mut values = Vec::with_capacity(greenlets.len());
@@ -302,7 +315,11 @@ impl Core {
     }
 
     /// Runs `f` in a member greenlet, or inline if called from a member.
-    pub(crate) async fn apply<F, Fut>(self: &Rc<Core>, f: F) -> Result<Fut::Output, GreenletError>
+    pub(crate) async fn apply<F, Fut>(
+        self: &Rc<Core>,
+        at: &'static Location<'static>,
+        f: F,
+    ) -> Result<Fut::Output, GreenletError>
     where
         F: FnOnce() -> Fut + 'static,
         Fut: Future + 'static,
@@ -311,7 +328,7 @@ impl Core {
         if self.contains_current() {
             return Ok(f().await);
         }
-        let greenlet = self.spawn(async move { f().await }).await;
+        let greenlet = self.spawn(at, async move { f().await }).await;
         greenlet.join().await;
         match greenlet.take() {
             Some(value) => Ok(value),

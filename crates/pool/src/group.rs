@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -78,12 +79,13 @@ impl Group {
     ///     assert_eq!(g.get().await, Ok("hi"));
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Greenlet<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn_now(future)
+        self.core.spawn_now(Location::caller(), future)
     }
 
     /// Starts tracking `greenlet`: it leaves the group when it finishes. Adding a member again
@@ -203,12 +205,13 @@ impl Pool {
     ///     assert_eq!(second.get().await, Ok(2));
     /// });
     /// ```
-    pub async fn spawn<F>(&self, future: F) -> Greenlet<F::Output>
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> impl Future<Output = Greenlet<F::Output>> + '_
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future).await
+        self.core.spawn(Location::caller(), future)
     }
 
     /// Spawns `future` as a new member if a slot is free, without waiting.
@@ -230,13 +233,14 @@ impl Pool {
     /// });
     /// ```
     #[doc(alias = "start(blocking=False)")]
+    #[track_caller]
     pub fn try_spawn<F>(&self, future: F) -> Result<Greenlet<F::Output>, PoolFull<F>>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         if self.core.try_acquire_slot() {
-            Ok(self.core.spawn_now(future))
+            Ok(self.core.spawn_now(Location::caller(), future))
         } else {
             Err(PoolFull(future))
         }
@@ -566,7 +570,12 @@ macro_rules! shared_methods {
             ///     assert_eq!(squares, [0, 1, 4, 9, 16]);
             /// });
             /// ```
-            pub async fn map<I, F, Fut>(&self, f: F, items: I) -> Result<Vec<Fut::Output>, MapError>
+            #[track_caller]
+            pub fn map<I, F, Fut>(
+                &self,
+                f: F,
+                items: I,
+            ) -> impl Future<Output = Result<Vec<Fut::Output>, MapError>> + '_
             where
                 I: IntoIterator,
                 I::IntoIter: 'static,
@@ -575,7 +584,7 @@ macro_rules! shared_methods {
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                self.core.map(f, items).await
+                self.core.map(Location::caller(), f, items.into_iter())
             }
 
             /// Returns a [`Stream`](futures_lite::Stream) of `f(item)` for each item, run in member
@@ -601,6 +610,7 @@ macro_rules! shared_methods {
             ///     assert_eq!(order, [0, 1, 2]);
             /// });
             /// ```
+            #[track_caller]
             pub fn imap<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
             where
                 I: IntoIterator,
@@ -610,7 +620,7 @@ macro_rules! shared_methods {
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                IMap::new(&self.core, f, items, true, None)
+                IMap::new(&self.core, Location::caller(), f, items, true, None)
             }
 
             #[doc = concat!("Like [`imap`](", stringify!($ty), "::imap), but no new member is spawned while `max_unread` results")]
@@ -627,6 +637,7 @@ macro_rules! shared_methods {
             ///     assert_eq!(all.len(), 10);
             /// });
             /// ```
+            #[track_caller]
             pub fn imap_bounded<I, F, Fut>(&self, f: F, items: I, max_unread: usize) -> IMap<Fut::Output>
             where
                 I: IntoIterator,
@@ -636,7 +647,7 @@ macro_rules! shared_methods {
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                IMap::new(&self.core, f, items, true, Some(max_unread))
+                IMap::new(&self.core, Location::caller(), f, items, true, Some(max_unread))
             }
 
             #[doc = concat!("Like [`imap`](", stringify!($ty), "::imap), but yields the results in the order the members finish")]
@@ -659,6 +670,7 @@ macro_rules! shared_methods {
             ///     assert_eq!(order, [2, 1, 0]);
             /// });
             /// ```
+            #[track_caller]
             pub fn imap_unordered<I, F, Fut>(&self, f: F, items: I) -> IMap<Fut::Output>
             where
                 I: IntoIterator,
@@ -668,7 +680,7 @@ macro_rules! shared_methods {
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                IMap::new(&self.core, f, items, false, None)
+                IMap::new(&self.core, Location::caller(), f, items, false, None)
             }
 
             #[doc = concat!("Like [`imap_unordered`](", stringify!($ty), "::imap_unordered), with a bound on the finished, unread")]
@@ -685,6 +697,7 @@ macro_rules! shared_methods {
             ///     assert_eq!(n, 10);
             /// });
             /// ```
+            #[track_caller]
             pub fn imap_unordered_bounded<I, F, Fut>(
                 &self,
                 f: F,
@@ -699,7 +712,7 @@ macro_rules! shared_methods {
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                IMap::new(&self.core, f, items, false, Some(max_unread))
+                IMap::new(&self.core, Location::caller(), f, items, false, Some(max_unread))
             }
 
             /// Runs `f()` in a member greenlet (in a pool, once a slot is free) and returns its result
@@ -726,13 +739,17 @@ macro_rules! shared_methods {
             ///     assert_eq!(result, Ok(Ok(5)));
             /// });
             /// ```
-            pub async fn apply<F, Fut>(&self, f: F) -> Result<Fut::Output, GreenletError>
+            #[track_caller]
+            pub fn apply<F, Fut>(
+                &self,
+                f: F,
+            ) -> impl Future<Output = Result<Fut::Output, GreenletError>> + '_
             where
                 F: FnOnce() -> Fut + 'static,
                 Fut: Future + 'static,
                 Fut::Output: 'static,
             {
-                self.core.apply(f).await
+                self.core.apply(Location::caller(), f)
             }
         }
     };

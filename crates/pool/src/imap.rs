@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -75,6 +76,7 @@ pub struct IMap<U: 'static> {
 impl<U: 'static> IMap<U> {
     pub(crate) fn new<I, F, Fut>(
         core: &Rc<Core>,
+        at: &'static Location<'static>,
         f: F,
         items: I,
         ordered: bool,
@@ -99,7 +101,7 @@ impl<U: 'static> IMap<U> {
             let shared = Rc::downgrade(&shared);
             let unread = unread.clone();
             let items = items.into_iter();
-            greenery_hub::spawn(async move {
+            greenery_hub::spawn_at(at, async move {
                 let f = Rc::new(f);
                 for (index, item) in items.enumerate() {
                     if let Some(unread) = &unread {
@@ -109,7 +111,7 @@ impl<U: 'static> IMap<U> {
                         return;
                     }
                     let f = f.clone();
-                    let member = core.spawn(async move { f(item).await }).await;
+                    let member = core.spawn(at, async move { f(item).await }).await;
                     let Some(state) = shared.upgrade() else {
                         return;
                     };

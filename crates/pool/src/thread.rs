@@ -10,6 +10,8 @@ use std::task::{Context, Poll};
 
 use async_channel::{Receiver, Sender};
 use futures_lite::Stream;
+use greenery_runtime::__private::record_wait;
+use greenery_runtime::WaitingOn;
 
 use crate::error::ThreadPanic;
 
@@ -316,7 +318,10 @@ impl<T> Future for ThreadTask<T> {
             Poll::Ready(Some(result)) => Poll::Ready(result),
             // The job is dropped unrun only if its thread could not unwind it.
             Poll::Ready(None) => Poll::Ready(Err(ThreadPanic("the task was lost".into()))),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                record_wait(WaitingOn::ThreadPoolJob);
+                Poll::Pending
+            }
         }
     }
 }

@@ -10,8 +10,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_lite::Stream;
+use greenery_runtime::__private::record_wait;
 use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
-use greenery_runtime::Timeout;
+use greenery_runtime::{ObjectId, Timeout, WaitingOn};
 
 use crate::error::{GetError, PutError, ShutDown, ShutDownError};
 use crate::waiters::{self, Line, Status, Ticket, Wakes};
@@ -977,7 +978,7 @@ impl<T> Channel<T> {
                 // gevent's `get` always joins the line of getters.
                 *ticket = Some(state.block_getter(cx.waker()));
                 wakes = self.settle(state);
-                Poll::Pending
+                parked(WaitingOn::ChannelGet(ObjectId::of(&*self.shared)))
             }
             Some(t) => match state.getters.state(t.key()).status {
                 Status::Closed => {
@@ -989,7 +990,7 @@ impl<T> Channel<T> {
                 Status::Waiting | Status::Handed => {
                     state.getters.set_waker(t.key(), cx.waker());
                     *ticket = Some(t);
-                    Poll::Pending
+                    parked(WaitingOn::ChannelGet(ObjectId::of(&*self.shared)))
                 }
             },
         };
@@ -1044,7 +1045,7 @@ impl<T> Channel<T> {
                     // gevent's `put` always joins the line of putters.
                     *ticket = Some(state.block_putter(item, cx.waker()));
                     wakes = self.settle(state);
-                    Poll::Pending
+                    parked(WaitingOn::ChannelPut(ObjectId::of(&*self.shared)))
                 }
             }
             Some(t) => match state.putters.state(t.key()).status {
@@ -1064,7 +1065,7 @@ impl<T> Channel<T> {
                 Status::Waiting | Status::Handed => {
                     state.putters.set_waker(t.key(), cx.waker());
                     *ticket = Some(t);
-                    Poll::Pending
+                    parked(WaitingOn::ChannelPut(ObjectId::of(&*self.shared)))
                 }
             },
         };
@@ -1229,6 +1230,12 @@ impl<T: 'static> fmt::Debug for ChannelItems<T> {
             .field("channel", &self.channel)
             .finish()
     }
+}
+
+/// Records that the caller parks on `what`, and says so.
+fn parked<R>(what: WaitingOn) -> Poll<R> {
+    record_wait(what);
+    Poll::Pending
 }
 
 #[cfg(test)]

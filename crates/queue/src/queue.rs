@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use greenery_hub::{WaitReady, Waitable};
+use greenery_runtime::__private::record_wait;
 use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
-use greenery_runtime::Timeout;
+use greenery_runtime::{ObjectId, Timeout, WaitingOn};
 
 use crate::buffer::{Buffer, Fifo};
 use crate::error::{GetError, PutError, ShutDown, ShutDownError, TaskDoneError};
@@ -1187,7 +1188,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
             None => {
                 *ticket = Some(state.block_getter(consumes, cx.waker()));
                 wakes = self.settle(state);
-                Poll::Pending
+                parked(WaitingOn::QueueGet(ObjectId::of(&*self.shared)))
             }
             Some(t) => match state.getters.state(t.key()).status {
                 Status::Closed => {
@@ -1207,13 +1208,13 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                         // line.
                         *ticket = Some(state.peeker_waits_again(t, cx.waker()));
                         wakes = self.settle(state);
-                        Poll::Pending
+                        parked(WaitingOn::QueueGet(ObjectId::of(&*self.shared)))
                     }
                 },
                 Status::Waiting | Status::Handed => {
                     state.getters.set_waker(t.key(), cx.waker());
                     *ticket = Some(t);
-                    Poll::Pending
+                    parked(WaitingOn::QueueGet(ObjectId::of(&*self.shared)))
                 }
             },
         };
@@ -1279,7 +1280,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                 } else {
                     *ticket = Some(state.block_putter(item, cx.waker()));
                     wakes = self.settle(state);
-                    Poll::Pending
+                    parked(WaitingOn::QueuePut(ObjectId::of(&*self.shared)))
                 }
             }
             Some(t) => match state.putters.state(t.key()).status {
@@ -1295,7 +1296,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                 Status::Waiting | Status::Handed => {
                     state.putters.set_waker(t.key(), cx.waker());
                     *ticket = Some(t);
-                    Poll::Pending
+                    parked(WaitingOn::QueuePut(ObjectId::of(&*self.shared)))
                 }
             },
         };
@@ -1339,7 +1340,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
             None if state.unfinished == 0 => Poll::Ready(()),
             None => {
                 *ticket = Some(state.block_joiner(cx.waker()));
-                Poll::Pending
+                parked(WaitingOn::QueueJoin(ObjectId::of(&*self.shared)))
             }
             Some(t) if state.joiners.state(t.key()).status == Status::Served => {
                 state.joiner_leaves(t);
@@ -1348,7 +1349,7 @@ impl<T, B: Buffer<T>> Queue<T, B> {
             Some(t) => {
                 state.joiners.set_waker(t.key(), cx.waker());
                 *ticket = Some(t);
-                Poll::Pending
+                parked(WaitingOn::QueueJoin(ObjectId::of(&*self.shared)))
             }
         }
     }
@@ -1719,6 +1720,12 @@ impl<T: 'static, B: Buffer<T> + 'static> fmt::Debug for Items<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Items").field("queue", &self.queue).finish()
     }
+}
+
+/// Records that the caller parks on `what`, and says so.
+fn parked<R>(what: WaitingOn) -> Poll<R> {
+    record_wait(what);
+    Poll::Pending
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use async_task::{Runnable, Task};
 #[cfg(doc)]
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
+use crate::run_info::Registry;
 
 /// How long the hub runs greenlets back to back before it polls timers and I/O (gevent's
 /// switch interval).
@@ -65,6 +66,8 @@ struct Hub {
     greenlets: Cell<usize>,
     idle: RefCell<Option<Waker>>,
     report_panics: Cell<bool>,
+    /// The live spawned greenlets, for `run_info`.
+    registry: RefCell<Registry>,
 }
 
 /// The run queue proper.
@@ -140,6 +143,7 @@ thread_local! {
         greenlets: Cell::new(0),
         idle: RefCell::new(None),
         report_panics: Cell::new(true),
+        registry: RefCell::new(Registry::default()),
     };
 }
 
@@ -310,6 +314,7 @@ where
 {
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
+        hub.registry.borrow_mut().insert(&info);
         spawn_task(
             hub,
             Tracked {
@@ -337,7 +342,10 @@ pin_project_lite::pin_project! {
                 this.info.info().clear_locals();
             }
             // The hub may already be gone if the thread is exiting.
-            let _ = HUB.try_with(Hub::forget_one);
+            let _ = HUB.try_with(|hub| {
+                hub.registry.borrow_mut().remove(this.info.info());
+                hub.forget_one();
+            });
         }
     }
 }
@@ -347,6 +355,7 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
+        this.info.info().trace.enter();
         let _entered = ident::enter(InfoRef::from(this.info.clone()));
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Pending;
@@ -360,7 +369,12 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
     }
 }
 
-/// Whether this thread's hub is running (inside [`run`]).
+/// Runs `f` with this thread's list of live greenlets.
+#[cfg(feature = "run-info")]
+pub(crate) fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> R {
+    HUB.with(|hub| f(&hub.registry.borrow()))
+}
+
 /// Whether this thread still has a hub (it is not exiting): a callback queued now will run,
 /// at the next `run` if none is running.
 pub(crate) fn hub_alive() -> bool {
@@ -437,6 +451,8 @@ pub fn report_panics() -> bool {
 /// ```
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
+    let called_at = std::panic::Location::caller();
+    ident::main_info().trace.set_spawned_at(called_at);
     HUB.with(|hub| {
         assert!(
             !hub.running.replace(true),
@@ -520,11 +536,13 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
         })
     });
     let mut future = pin!(future);
+    let main = ident::main_info();
     let output = async_io::block_on(async {
         let mut steps = 0u32;
         let mut last_poll = Instant::now();
         loop {
             if slot.due.replace(false) {
+                main.trace.enter();
                 let waker = slot.waker.borrow().clone().expect("the main slot ran");
                 let polled = future.as_mut().poll(&mut Context::from_waker(&waker));
                 hub.jobs.borrow_mut().seal();

@@ -3,7 +3,10 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::panic::Location;
 use std::rc::Rc;
+
+use crate::run_info::Trace;
 
 /// The identity of a greenlet, unique for the life of its thread's hub.
 ///
@@ -62,6 +65,8 @@ impl fmt::Display for GreenletId {
 /// are dropped when the greenlet finishes, even while handles to the greenlet are still alive.
 pub struct GreenletInfo {
     id: GreenletId,
+    /// Its parent, spawn site and what it waits on, for [`run_info`](crate::run_info).
+    pub(crate) trace: Trace,
     /// The name and the greenlet-local values, allocated when first set: most greenlets have
     /// neither, and every parked greenlet carries this field.
     extras: RefCell<Option<Box<Extras>>>,
@@ -77,10 +82,19 @@ impl GreenletInfo {
     /// Creates the identity of a new greenlet, named `Greenlet-N` until renamed.
     ///
     /// The new greenlet inherits the current greenlet's inheritable locals (see
-    /// [`Locals::insert`]).
+    /// [`Locals::insert`]); its parent is the current greenlet, and its spawn site (for
+    /// [`run_info`](crate::run_info)) is the caller.
     #[allow(clippy::new_without_default)] // Not a default: each one is a new identity.
+    #[track_caller]
     pub fn new() -> GreenletInfo {
-        let extras = current_info()
+        GreenletInfo::new_at(Location::caller())
+    }
+
+    /// As [`new`](Self::new), spawned at `spawned_at` (the user's call of a spawning
+    /// function).
+    pub fn new_at(spawned_at: &'static Location<'static>) -> GreenletInfo {
+        let current = current_info();
+        let extras = current
             .extras
             .borrow()
             .as_ref()
@@ -89,13 +103,16 @@ impl GreenletInfo {
             .map(|locals| Box::new(Extras { name: None, locals }));
         GreenletInfo {
             id: GreenletId::next(),
+            trace: Trace::new(Some(current.id), spawned_at),
             extras: RefCell::new(extras),
         }
     }
 
+    #[track_caller]
     fn main() -> InfoRef {
         InfoRef::from(Rc::new(GreenletInfo {
             id: GreenletId::next(),
+            trace: Trace::new(None, Location::caller()),
             extras: RefCell::new(Some(Box::new(Extras {
                 name: Some("MainGreenlet".into()),
                 locals: Locals::default(),
@@ -299,6 +316,23 @@ pub fn current_info() -> InfoRef {
     CURRENT
         .with(|current| current.borrow().clone())
         .unwrap_or_else(|| MAIN.with(InfoRef::clone))
+}
+
+/// Runs `f` with the current greenlet's identity, without counting a new reference to it.
+#[cfg_attr(not(feature = "run-info"), allow(dead_code))]
+pub(crate) fn with_current<R>(f: impl FnOnce(&GreenletInfo) -> R) -> Option<R> {
+    let f = std::cell::Cell::new(Some(f));
+    let run = |info: &GreenletInfo| (f.take().expect("called once"))(info);
+    CURRENT
+        .try_with(|current| current.borrow().as_ref().map(|info| run(info)))
+        .ok()
+        .flatten()
+        .or_else(|| MAIN.try_with(|main| run(main)).ok())
+}
+
+/// The thread's main greenlet.
+pub(crate) fn main_info() -> InfoRef {
+    MAIN.with(InfoRef::clone)
 }
 
 /// Makes `info` the current greenlet until the returned guard is dropped.

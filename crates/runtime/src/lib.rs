@@ -43,6 +43,7 @@
 mod hub;
 mod ident;
 mod notify;
+mod run_info;
 mod time;
 mod waitlist;
 
@@ -50,6 +51,9 @@ mod waitlist;
 pub use async_task::Task;
 pub use hub::{greenlet_count, report_panics, run, run_until_idle, set_report_panics};
 pub use ident::GreenletId;
+#[cfg(feature = "run-info")]
+pub use run_info::run_info;
+pub use run_info::{GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn};
 // The building blocks of greenery's own crates (greenlet identity, hub callbacks, tracked
 // tasks): public so that those crates can use them, hidden because they are not a user API.
 // Their behaviour is tested in `tests/internals.rs`.
@@ -68,6 +72,7 @@ pub mod futures {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
+    pub use crate::run_info::{Recording, record_wait, recording};
     pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::Timer;
 
@@ -37,8 +37,10 @@ pub fn sleep(duration: Duration) -> Sleep {
             inner: SleepInner::Yield { yielded: false },
         }
     } else {
+        // async-io computes the same deadline; it is kept here for `run_info`.
+        let until = Instant::now().checked_add(duration);
         Sleep {
-            inner: SleepInner::Timer(Timer::after(duration)),
+            inner: SleepInner::Timer(Timer::after(duration), until),
         }
     }
 }
@@ -52,8 +54,11 @@ pub struct Sleep {
 
 #[derive(Debug)]
 enum SleepInner {
-    Yield { yielded: bool },
-    Timer(Timer),
+    Yield {
+        yielded: bool,
+    },
+    /// The timer, and its deadline (`None`: too far to represent, never fires).
+    Timer(Timer, Option<Instant>),
 }
 
 impl Future for Sleep {
@@ -68,7 +73,13 @@ impl Future for Sleep {
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            SleepInner::Timer(timer) => Pin::new(timer).poll(cx).map(drop),
+            SleepInner::Timer(timer, until) => {
+                let poll = Pin::new(timer).poll(cx).map(drop);
+                if let (true, Some(until)) = (poll.is_pending(), *until) {
+                    crate::run_info::record_wait(crate::WaitingOn::Sleep { until });
+                }
+                poll
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ use std::time::Duration;
 use async_process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use futures_lite::{AsyncRead, AsyncWrite};
 use greenery_hub::{WaitReady, Waitable};
+use greenery_runtime::__private::record_wait;
+use greenery_runtime::WaitingOn;
 use greenery_runtime::futures::WithTimeout;
 
 /// How many bytes one read of a pipe asks for (a Linux pipe holds 64 KiB).
@@ -858,6 +860,7 @@ impl Popen {
                 .poll(&mut Context::from_waker(&self.exit.waker))
         };
         let Poll::Ready(result) = polled else {
+            record_wait(WaitingOn::ChildProcess { pid: self.pid() });
             return Poll::Pending;
         };
         *self.exit.status.borrow_mut() = None;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use greenery_runtime::{GreenletId, Timeout, current_info, timeout};
+use greenery_runtime::__private::recording;
+use greenery_runtime::{GreenletId, Timeout, WaitingOn, current_info, timeout};
 
 use crate::permits::{Core, SemaphoreGuard};
 
@@ -71,7 +72,7 @@ impl Lock {
     /// ```
     pub async fn acquire(&self) -> LockGuard<'_> {
         LockGuard {
-            _permit: self.core.acquire().await,
+            _permit: recording(WaitingOn::Lock(self.core.id()), self.core.acquire()).await,
         }
     }
 
@@ -296,7 +297,8 @@ impl RLock {
         if let Some(guard) = self.reenter(me) {
             return guard;
         }
-        let permit = self.inner.core.acquire().await;
+        let core = &self.inner.core;
+        let permit = recording(WaitingOn::RLock(core.id()), core.acquire()).await;
         self.enter(me, permit)
     }
 

@@ -24,8 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use greenery_runtime::__private::{
-    Notifier, Policy, Ticket, Turn, WaitList, Wakes, lock, schedule, thread_tag,
+    Notifier, Policy, Ticket, Turn, WaitList, Wakes, lock, record_wait, schedule, thread_tag,
 };
+use greenery_runtime::{ObjectId, WaitingOn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -241,6 +242,17 @@ impl Core {
         lock(&self.state)
     }
 
+    /// The id `run_info` shows for this semaphore (or the lock built on it).
+    pub(crate) fn id(&self) -> ObjectId {
+        ObjectId::of(&*self.state)
+    }
+
+    /// Records that the caller parks on this semaphore, and says so.
+    fn parked<T>(&self) -> Poll<T> {
+        record_wait(WaitingOn::Semaphore(self.id()));
+        Poll::Pending
+    }
+
     pub(crate) fn acquire(&self) -> Acquire<'_> {
         Acquire {
             core: self,
@@ -404,7 +416,7 @@ impl<'a> Future for Acquire<'a> {
                     return Poll::Ready(SemaphoreGuard { core });
                 }
                 this.step = Step::Waiting(state.link(Kind::Acquire, cx));
-                Poll::Pending
+                core.parked()
             }
             Step::Waiting(ticket) => {
                 let key = ticket.key();
@@ -418,7 +430,7 @@ impl<'a> Future for Acquire<'a> {
                     state.relink(key);
                 }
                 state.links.set_waker(key, cx.waker());
-                Poll::Pending
+                core.parked()
             }
             Step::Done => panic!("`Acquire` polled after completion"),
         }
@@ -468,7 +480,7 @@ impl Future for Wait<'_> {
                     return Poll::Ready(state.counter);
                 }
                 this.step = Step::Waiting(state.link(Kind::Wait, cx));
-                Poll::Pending
+                this.core.parked()
             }
             Step::Waiting(ticket) => {
                 let key = ticket.key();
@@ -477,7 +489,7 @@ impl Future for Wait<'_> {
                     return Poll::Ready(state.counter);
                 }
                 state.links.set_waker(key, cx.waker());
-                Poll::Pending
+                this.core.parked()
             }
             Step::Done => panic!("`Wait` polled after completion"),
         }
