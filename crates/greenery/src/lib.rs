@@ -78,7 +78,7 @@ pub use greenery_runtime::run_info;
 #[doc(inline)]
 pub use greenery_runtime::{
     GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn, greenlet_count, report_panics,
-    run, run_until_idle, set_report_panics, sleep, timeout,
+    run, run_until_idle, set_report_panics, sleep, timeout, wait_idle,
 };
 
 #[cfg(feature = "event")]

@@ -62,9 +62,10 @@ struct Hub {
     front: Cell<bool>,
     remote: Arc<Remote>,
     running: Cell<bool>,
-    /// Greenlets alive and callbacks queued: what [`run_until_idle`] waits for.
+    /// Greenlets alive and callbacks queued: what [`wait_idle`] waits for.
     greenlets: Cell<usize>,
-    idle: RefCell<Option<Waker>>,
+    /// The callers of [`wait_idle`], woken when at most one greenlet is left.
+    idle: RefCell<Vec<Waker>>,
     report_panics: Cell<bool>,
     /// The live spawned greenlets, for `run_info`.
     registry: RefCell<Registry>,
@@ -141,7 +142,7 @@ thread_local! {
         remote: Arc::new(Remote(Mutex::new(RemoteState { queue: Vec::new(), waker: None }))),
         running: Cell::new(false),
         greenlets: Cell::new(0),
-        idle: RefCell::new(None),
+        idle: RefCell::new(Vec::new()),
         report_panics: Cell::new(true),
         registry: RefCell::new(Registry::default()),
     };
@@ -243,14 +244,14 @@ impl Hub {
         true
     }
 
-    /// Counts off a finished greenlet or callback; wakes `run_until_idle` at zero.
+    /// Counts off a finished greenlet or callback; wakes the callers of [`wait_idle`] when
+    /// at most one is left (the caller itself, if it is a spawned greenlet).
     fn forget_one(&self) {
         let left = self.greenlets.get() - 1;
         self.greenlets.set(left);
-        if left == 0 {
-            if let Some(waker) = self.idle.borrow_mut().take() {
-                waker.wake();
-            }
+        if left <= 1 {
+            let idle = std::mem::take(&mut *self.idle.borrow_mut());
+            idle.into_iter().for_each(Waker::wake);
         }
     }
 }
@@ -489,18 +490,58 @@ pub fn run<F: Future>(future: F) -> F::Output {
 pub fn run_until_idle<F: Future>(future: F) -> F::Output {
     run(async {
         let output = future.await;
-        poll_fn(|cx| {
-            HUB.with(|hub| {
-                if hub.greenlets.get() == 0 {
-                    Poll::Ready(())
-                } else {
-                    *hub.idle.borrow_mut() = Some(cx.waker().clone());
-                    Poll::Pending
-                }
-            })
-        })
-        .await;
+        wait_idle().await;
         output
+    })
+}
+
+/// Waits until no greenlet other than the caller is left on this thread's hub (gevent's
+/// `gevent.wait()` with no arguments): every other greenlet has finished, and with them
+/// their timers and I/O; hub callbacks not run yet count as greenlets.
+///
+/// It can be awaited from any greenlet, the main one included (gevent allows it only in the
+/// main greenlet). A greenlet that waits
+/// forever (on an event nobody sets, say) keeps it from returning, as in gevent; so do two
+/// greenlets that both wait for the hub to be idle.
+///
+/// # Cancel safety
+///
+/// Cancel safe: it only watches the hub.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+///
+/// greenery::run(async {
+///     let done = Rc::new(Cell::new(0));
+///     for n in 1..=3 {
+///         let done = done.clone();
+///         greenery::spawn(async move {
+///             greenery::sleep(Duration::from_millis(n)).await;
+///             done.set(done.get() + 1);
+///         });
+///     }
+///     greenery::wait_idle().await;
+///     assert_eq!(done.get(), 3);
+/// });
+/// ```
+#[doc(alias = "gevent.wait")]
+pub fn wait_idle() -> impl Future<Output = ()> {
+    poll_fn(|cx| {
+        HUB.with(|hub| {
+            // A spawned caller counts itself.
+            let me = usize::from(ident::is_spawned());
+            if hub.greenlets.get() <= me {
+                Poll::Ready(())
+            } else {
+                crate::run_info::record_wait(crate::WaitingOn::Idle);
+                hub.idle.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
     })
 }
 

@@ -330,6 +330,13 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&GreenletInfo) -> R) -> Option<R> {
         .or_else(|| MAIN.try_with(|main| run(main)).ok())
 }
 
+/// Whether a spawned greenlet is being polled (not the main greenlet).
+pub(crate) fn is_spawned() -> bool {
+    CURRENT
+        .try_with(|current| current.borrow().is_some())
+        .unwrap_or(false)
+}
+
 /// The thread's main greenlet.
 pub(crate) fn main_info() -> InfoRef {
     MAIN.with(InfoRef::clone)

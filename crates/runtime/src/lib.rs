@@ -49,7 +49,9 @@ mod waitlist;
 
 #[doc(hidden)]
 pub use async_task::Task;
-pub use hub::{greenlet_count, report_panics, run, run_until_idle, set_report_panics};
+pub use hub::{
+    greenlet_count, report_panics, run, run_until_idle, set_report_panics, wait_idle,
+};
 pub use ident::GreenletId;
 #[cfg(feature = "run-info")]
 pub use run_info::run_info;

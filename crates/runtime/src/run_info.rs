@@ -126,6 +126,8 @@ pub enum WaitingOn {
     },
     /// A job on a thread pool.
     ThreadPoolJob,
+    /// `wait_idle`: the end of every other greenlet.
+    Idle,
 }
 
 impl fmt::Display for WaitingOn {
@@ -150,6 +152,7 @@ impl fmt::Display for WaitingOn {
             }
             WaitingOn::ChildProcess { pid } => write!(f, "child process {pid}"),
             WaitingOn::ThreadPoolJob => f.write_str("a thread-pool job"),
+            WaitingOn::Idle => f.write_str("every other greenlet (wait_idle)"),
         }
     }
 }
