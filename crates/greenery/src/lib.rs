@@ -77,8 +77,9 @@ pub use greenery_hub::{
 pub use greenery_runtime::run_info;
 #[doc(inline)]
 pub use greenery_runtime::{
-    GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn, greenlet_count, report_panics,
-    run, run_until_idle, set_report_panics, sleep, timeout, wait_idle,
+    Blocked, GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn, greenlet_count,
+    max_blocking_time, on_blocking, report_panics, run, run_until_idle, set_max_blocking_time,
+    set_report_panics, sleep, timeout, wait_idle,
 };
 
 #[cfg(feature = "event")]

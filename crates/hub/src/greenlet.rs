@@ -27,7 +27,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use greenery_runtime::__private::{Notifier, Policy, Turn, record_wait, schedule, thread_tag};
+use greenery_runtime::__private::{
+    Ending, Notifier, Policy, Turn, record_wait, schedule, thread_tag,
+};
 use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
 use smallvec::SmallVec;
 
@@ -469,6 +471,14 @@ fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
     if state.finished() {
         return;
     }
+    greenery_runtime::__private::finished(
+        &inner.info,
+        match &outcome {
+            Ok(_) => Ending::Returned,
+            Err(GreenletError::Panicked(message)) => Ending::Panicked(message),
+            Err(GreenletError::Killed) => Ending::Killed,
+        },
+    );
     state.outcome = match outcome {
         Ok(value) => Outcome::Value(value),
         Err(error) if !state.started() => Outcome::FailedUnstarted(Box::new(error)),

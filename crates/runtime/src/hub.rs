@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use async_task::{Runnable, Task};
 
+use crate::blocking::Watch;
 #[cfg(doc)]
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
@@ -69,6 +70,8 @@ struct Hub {
     report_panics: Cell<bool>,
     /// The live spawned greenlets, for `run_info`.
     registry: RefCell<Registry>,
+    /// Blocking detection.
+    watch: Watch,
 }
 
 /// The run queue proper.
@@ -145,6 +148,7 @@ thread_local! {
         idle: RefCell::new(Vec::new()),
         report_panics: Cell::new(true),
         registry: RefCell::new(Registry::default()),
+        watch: Watch::default(),
     };
 }
 
@@ -316,6 +320,7 @@ where
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
         hub.registry.borrow_mut().insert(&info);
+        crate::trace::spawned(info.info());
         spawn_task(
             hub,
             Tracked {
@@ -337,11 +342,15 @@ pin_project_lite::pin_project! {
     impl<I: Identity, F> PinnedDrop for Tracked<I, F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            {
-                let _entered = ident::enter(InfoRef::from(this.info.clone()));
-                this.future.set(None);
-                this.info.info().clear_locals();
+            if this.future.is_some() {
+                // Killed, or dropped with its hub: the future's destructors run inside its
+                // span, as the current greenlet.
+                crate::trace::in_span(this.info.info(), || {
+                    let _entered = ident::enter(InfoRef::from(this.info.clone()));
+                    this.future.set(None);
+                });
             }
+            this.info.info().clear_locals();
             // The hub may already be gone if the thread is exiting.
             let _ = HUB.try_with(|hub| {
                 hub.registry.borrow_mut().remove(this.info.info());
@@ -356,15 +365,20 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        this.info.info().trace.enter();
+        let info = this.info.info();
+        info.trace.enter();
         let _entered = ident::enter(InfoRef::from(this.info.clone()));
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
-        let output = future.poll(cx);
+        let started = HUB.with(|hub| hub.watch.start());
+        let output = crate::trace::in_span(info, || future.poll(cx));
+        if let Some(started) = started {
+            HUB.with(|hub| hub.watch.check(started, info));
+        }
         if output.is_ready() {
             this.future.set(None);
-            this.info.info().clear_locals();
+            info.clear_locals();
         }
         output
     }
@@ -374,6 +388,11 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
 #[cfg(feature = "run-info")]
 pub(crate) fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> R {
     HUB.with(|hub| f(&hub.registry.borrow()))
+}
+
+/// Runs `f` with this thread's blocking detection.
+pub(crate) fn with_watch<R>(f: impl FnOnce(&Watch) -> R) -> R {
+    HUB.with(|hub| f(&hub.watch))
 }
 
 /// Whether this thread still has a hub (it is not exiting): a callback queued now will run,

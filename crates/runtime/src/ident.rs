@@ -67,6 +67,9 @@ pub struct GreenletInfo {
     id: GreenletId,
     /// Its parent, spawn site and what it waits on, for [`run_info`](crate::run_info).
     pub(crate) trace: Trace,
+    /// Its span, with the `tracing` feature.
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
     /// The name and the greenlet-local values, allocated when first set: most greenlets have
     /// neither, and every parked greenlet carries this field.
     extras: RefCell<Option<Box<Extras>>>,
@@ -101,11 +104,17 @@ impl GreenletInfo {
             .map(|extras| extras.locals.inherited())
             .filter(|locals| !locals.is_empty())
             .map(|locals| Box::new(Extras { name: None, locals }));
-        GreenletInfo {
-            id: GreenletId::next(),
+        let id = GreenletId::next();
+        let info = GreenletInfo {
+            id,
             trace: Trace::new(Some(current.id), spawned_at),
+            #[cfg(feature = "tracing")]
+            span: crate::trace::span(id, Some(current.id), spawned_at),
             extras: RefCell::new(extras),
-        }
+        };
+        #[cfg(feature = "tracing")]
+        crate::trace::renamed(&info, &info.name());
+        info
     }
 
     #[track_caller]
@@ -113,6 +122,8 @@ impl GreenletInfo {
         InfoRef::from(Rc::new(GreenletInfo {
             id: GreenletId::next(),
             trace: Trace::new(None, Location::caller()),
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::none(),
             extras: RefCell::new(Some(Box::new(Extras {
                 name: Some("MainGreenlet".into()),
                 locals: Locals::default(),
@@ -135,8 +146,10 @@ impl GreenletInfo {
 
     /// Renames the greenlet.
     pub fn set_name(&self, name: impl Into<String>) {
+        let name = name.into();
+        crate::trace::renamed(self, &name);
         let mut extras = self.extras.borrow_mut();
-        extras.get_or_insert_with(Box::default).name = Some(name.into().into_boxed_str());
+        extras.get_or_insert_with(Box::default).name = Some(name.into_boxed_str());
     }
 
     /// Runs `f` with the greenlet's local values.

@@ -40,18 +40,19 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
+mod blocking;
 mod hub;
 mod ident;
 mod notify;
 mod run_info;
 mod time;
+mod trace;
 mod waitlist;
 
 #[doc(hidden)]
 pub use async_task::Task;
-pub use hub::{
-    greenlet_count, report_panics, run, run_until_idle, set_report_panics, wait_idle,
-};
+pub use blocking::{Blocked, max_blocking_time, on_blocking, set_max_blocking_time};
+pub use hub::{greenlet_count, report_panics, run, run_until_idle, set_report_panics, wait_idle};
 pub use ident::GreenletId;
 #[cfg(feature = "run-info")]
 pub use run_info::run_info;
@@ -75,6 +76,7 @@ pub mod futures {
 pub mod __private {
     pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
     pub use crate::run_info::{Recording, record_wait, recording};
+    pub use crate::trace::{Ending, finished};
     pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a

@@ -568,6 +568,14 @@ impl Trace {
         }
     }
 
+    /// The spawn site, if recorded.
+    pub(crate) fn spawned_at(&self) -> Option<&'static Location<'static>> {
+        #[cfg(feature = "run-info")]
+        return Some(self.spawned_at.get());
+        #[cfg(not(feature = "run-info"))]
+        None
+    }
+
     /// Sets the spawn site (the main greenlet's is the latest call of `run`).
     pub(crate) fn set_spawned_at(&self, location: &'static Location<'static>) {
         #[cfg(feature = "run-info")]
