@@ -3,7 +3,8 @@
 //! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`;
 //! no member depends on the facade except as a dev-dependency (its doc examples are written
 //! against the facade, as futures-util's are); tokio only as a dev-dependency of
-//! `greenery-bench`.
+//! `greenery-bench`. The test-support crate, `greenery-testkit`, is outside the graph: it
+//! depends on no member, and any member may take it, only as a dev-dependency.
 //! The JSON is read with `serde_json`.
 
 use crate::{Result, cargo_command};
@@ -48,8 +49,13 @@ const ALLOWED: &[(&str, Option<&[&str]>)] = &[
     ("greenery", Some(LEVEL_FACADE)),
     ("greenery-examples", None),
     ("greenery-bench", None),
+    (TESTKIT, Some(&[])),
     ("xtask", Some(&[])),
 ];
+
+/// The test-support crate (`publish = false`): any member may take it as a dev-dependency,
+/// none as a normal or build dependency (it would then have to be published).
+const TESTKIT: &str = "greenery-testkit";
 
 /// The only member that may depend on tokio, as a dev-dependency (its benchmark compares).
 const TOKIO_ALLOWED_IN: &str = "greenery-bench";
@@ -146,6 +152,14 @@ fn violations(packages: &[Package]) -> Vec<String> {
             if !dep.name.starts_with("greenery") {
                 continue;
             }
+            if dep.name == TESTKIT && entry.is_some() {
+                if dep.kind != "dev" {
+                    problems.push(format!(
+                        "{edge}: {TESTKIT} is test support, allowed only as a dev-dependency"
+                    ));
+                }
+                continue;
+            }
             match entry {
                 None => problems.push(format!(
                     "{edge}: `{}` is not in the crate graph table (xtask/src/deps.rs); add it there",
@@ -235,6 +249,8 @@ mod tests {
                 "greenery-bench",
                 &[("greenery", "normal"), ("tokio", "dev")],
             ),
+            pkg("greenery-runtime", &[("greenery-testkit", "dev")]),
+            pkg("greenery-testkit", &[]),
             pkg("xtask", &[]),
         ];
         assert_eq!(violations(&ok), Vec::<String>::new());
@@ -252,13 +268,17 @@ mod tests {
             pkg("greenery-queue", &[("tokio", "dev")]),
             pkg("greenery-bench", &[("tokio", "normal")]),
             pkg("greenery-mystery", &[("greenery-hub", "normal")]),
+            pkg("greenery-sync", &[("greenery-testkit", "normal")]),
+            pkg("greenery-testkit", &[("greenery-runtime", "normal")]),
         ];
         let problems = violations(&bad);
-        assert_eq!(problems.len(), 7, "{problems:#?}");
+        assert_eq!(problems.len(), 9, "{problems:#?}");
         assert!(problems[0].contains("`greenery-runtime` -> `greenery-hub`"));
         assert!(problems[2].contains("no member depends on the facade"));
         assert!(problems[4].contains("tokio is allowed only as a dev-dependency"));
         assert!(problems[5].contains("`greenery-bench` -> `tokio` (normal dependency)"));
         assert!(problems[6].contains("not in the crate graph table"));
+        assert!(problems[7].contains("greenery-testkit is test support"));
+        assert!(problems[8].contains("`greenery-testkit` -> `greenery-runtime`"));
     }
 }

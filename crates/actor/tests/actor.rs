@@ -6,12 +6,13 @@ mod common;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use common::{Gate, Log};
+use common::Gate;
 use greenery_actor::{
     Actor, Addr, Context, Mailbox, MailboxConfig, Overflow, SendError, spawn, spawn_with,
 };
 use greenery_hub::GreenletError;
 use greenery_runtime::{run, run_until_idle, sleep};
+use greenery_testkit::Log;
 
 /// Logs its hooks and messages; on message `0` it waits for `gate` first.
 struct Logger {
@@ -60,7 +61,7 @@ impl Actor for Logger {
 
 #[test]
 fn hooks_and_messages_run_in_order_after_the_spawner_waits() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let actor = spawn(Logger::new(&log));
         for n in 1..=3 {
@@ -81,7 +82,7 @@ fn hooks_and_messages_run_in_order_after_the_spawner_waits() {
 
 #[test]
 fn send_waits_while_the_mailbox_is_full() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let actor = spawn_with(Logger::new(&log), MailboxConfig::new().capacity(1));
         assert_eq!(actor.capacity(), Some(1));
@@ -101,7 +102,7 @@ fn send_waits_while_the_mailbox_is_full() {
 #[test]
 fn overflow_fail_hands_the_message_back_at_once() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let config = MailboxConfig::new().capacity(1).overflow(Overflow::Fail);
         let actor = spawn_with(Logger::new(&log), config);
         actor.send(1).await.unwrap();
@@ -116,7 +117,7 @@ fn overflow_fail_hands_the_message_back_at_once() {
 #[test]
 fn an_unbounded_mailbox_never_refuses() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let actor = spawn_with(Logger::new(&log), MailboxConfig::new().unbounded());
         for n in 1000..2000 {
             actor.try_send(n).unwrap();
@@ -131,7 +132,7 @@ fn an_unbounded_mailbox_never_refuses() {
 #[test]
 fn send_timeout_hands_the_message_back_at_the_deadline() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let actor = spawn_with(Logger::gated(&log, &gate), MailboxConfig::new().capacity(1));
         actor.try_send(0).unwrap();
         sleep(Duration::ZERO).await; // the actor takes 0 and waits on the gate
@@ -151,7 +152,7 @@ fn send_timeout_hands_the_message_back_at_the_deadline() {
 #[test]
 fn messages_to_a_stopped_actor_are_handed_back() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let actor = spawn_with(Logger::gated(&log, &gate), MailboxConfig::new().capacity(1));
         actor.try_send(0).unwrap();
         sleep(Duration::ZERO).await; // the actor is inside message 0
@@ -184,7 +185,7 @@ fn messages_to_a_stopped_actor_are_handed_back() {
 #[test]
 fn drain_hands_back_the_queued_messages_and_stops_after_the_current_one() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let actor = spawn(Logger::gated(&log, &gate));
         for n in [0, 1, 2] {
             actor.try_send(n).unwrap();
@@ -201,7 +202,7 @@ fn drain_hands_back_the_queued_messages_and_stops_after_the_current_one() {
 #[test]
 fn kill_abandons_the_current_message_and_hands_back_the_rest() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let actor = spawn(Logger::gated(&log, &gate));
         for n in [0, 1, 2] {
             actor.try_send(n).unwrap();
@@ -219,7 +220,7 @@ fn kill_abandons_the_current_message_and_hands_back_the_rest() {
 fn a_panic_closes_the_mailbox_and_keeps_what_was_left() {
     greenery_runtime::set_report_panics(false);
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let actor = spawn(Logger::new(&log));
         for n in [99, 1, 2] {
             actor.try_send(n).unwrap();
@@ -236,7 +237,7 @@ fn a_panic_closes_the_mailbox_and_keeps_what_was_left() {
 fn links_and_waits_learn_of_an_actors_death() {
     greenery_runtime::set_report_panics(false);
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let calm = spawn(Logger::new(&log));
         let doomed = spawn(Logger::new(&log));
         for (name, actor) in [("calm", &calm), ("doomed", &doomed)] {
@@ -266,7 +267,7 @@ fn links_and_waits_learn_of_an_actors_death() {
 
 #[test]
 fn dropping_the_last_address_stops_the_actor_gracefully() {
-    let log = Log::default();
+    let log = Log::new();
     run_until_idle(async {
         let actor = spawn(Logger::new(&log));
         let other = actor.clone();
@@ -301,7 +302,7 @@ impl Actor for Countdown {
 #[test]
 fn an_actor_can_send_to_itself_and_stop_itself() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let countdown = spawn(Countdown { log: log.clone() });
         countdown.send(3).await.unwrap();
         countdown.join().await.unwrap();
@@ -334,7 +335,7 @@ impl Actor for SelfFiller {
 #[test]
 fn an_actor_sending_to_its_own_full_mailbox_fails_instead_of_deadlocking() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let filler = spawn_with(
             SelfFiller { log: log.clone() },
             MailboxConfig::new().capacity(1),
@@ -348,7 +349,7 @@ fn an_actor_sending_to_its_own_full_mailbox_fails_instead_of_deadlocking() {
 #[test]
 fn a_mailbox_hands_out_its_address_before_the_actor_exists() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let mailbox = Mailbox::new();
         let early: Addr<Logger> = mailbox.addr();
         early.try_send(1).unwrap(); // waits in the mailbox
@@ -421,7 +422,7 @@ mod pingpong {
     }
 
     pub(super) fn play(n: usize) -> Vec<String> {
-        let log = Log::default();
+        let log = Log::new();
         run(async {
             let (ping, pong) = (Mailbox::new(), Mailbox::new());
             let ping = ping.spawn(Pinger {
@@ -498,7 +499,7 @@ impl Actor for Teller {
 #[test]
 fn an_actor_is_named_after_its_type() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         // `type_name` is `actor::Teller`; the name drops the path.
         let teller = spawn(Teller);
         assert_eq!(teller.greenlet().name(), "Teller");
@@ -528,7 +529,7 @@ fn an_actor_is_named_after_its_type() {
 #[test]
 fn an_explicit_name_wins() {
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let probe = spawn(NameProbe::<()>::new(&log));
         probe.greenlet().set_name("probe-1");
         probe.try_send(()).unwrap();

@@ -5,9 +5,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Gate, Log};
+use common::Gate;
 use greenery_actor::{Actor, AskError, Context, MailboxConfig, Overflow, Reply, spawn, spawn_with};
 use greenery_runtime::{run, sleep};
+use greenery_testkit::Log;
 
 enum Request {
     Double(u32, Reply<u32>),
@@ -58,7 +59,7 @@ fn server(log: &Log) -> Server {
 #[test]
 fn ask_returns_the_answer() {
     run(async {
-        let server = spawn(server(&Log::default()));
+        let server = spawn(server(&Log::new()));
         for n in 0..10 {
             let answer = server.ask(|reply| Request::Double(n, reply)).await;
             assert_eq!(answer.ok(), Some(2 * n));
@@ -74,7 +75,7 @@ fn ask_returns_the_answer() {
 fn a_dropped_reply_is_no_reply() {
     greenery_runtime::set_report_panics(false);
     run(async {
-        let server = spawn(server(&Log::default()));
+        let server = spawn(server(&Log::new()));
         assert!(matches!(
             server.ask(Request::Ignore).await,
             Err(AskError::NoReply)
@@ -94,7 +95,7 @@ fn a_dropped_reply_is_no_reply() {
 #[test]
 fn ask_timeout_gives_up_on_a_late_answer() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let server = spawn(server(&log));
         let start = Instant::now();
         let asked = server
@@ -122,7 +123,7 @@ async fn busy_and_full(
     greenery_hub::Greenlet<Result<u32, AskError<Request>>>,
     greenery_hub::Greenlet<Result<u32, AskError<Request>>>,
 ) {
-    let server = spawn_with(server(&Log::default()), config.capacity(1));
+    let server = spawn_with(server(&Log::new()), config.capacity(1));
     let busy = greenery_hub::spawn({
         let (server, gate) = (server.clone(), gate.clone());
         async move { server.ask(|reply| Request::Slow(gate, reply)).await }
@@ -176,7 +177,7 @@ fn ask_with_a_failing_mailbox_hands_the_request_back() {
 #[test]
 fn an_actor_asking_itself_gets_an_error_not_a_deadlock() {
     run(async {
-        let server = spawn(server(&Log::default()));
+        let server = spawn(server(&Log::new()));
         // Without the check, this would hang; the timeout turns a hang into a failure.
         let report =
             greenery_runtime::timeout(Duration::from_secs(5), server.ask(Request::AskMyself))
@@ -190,7 +191,7 @@ fn an_actor_asking_itself_gets_an_error_not_a_deadlock() {
 #[test]
 fn dropping_an_ask_closes_its_reply() {
     run(async {
-        let (log, gate) = (Log::default(), Gate::default());
+        let (log, gate) = (Log::new(), Gate::default());
         let server = spawn(server(&log));
         let asking = greenery_hub::spawn({
             let (server, gate) = (server.clone(), gate.clone());

@@ -7,12 +7,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use common::{Gate, Log};
+use common::Gate;
 use greenery_actor::{
     Actor, AskError, Context, Failure, Mailbox, Reply, RestartPolicy, SendError, Supervisor,
 };
 use greenery_hub::GreenletError;
 use greenery_runtime::{run, sleep};
+use greenery_testkit::Log;
 
 enum Command {
     Add(u64),
@@ -77,7 +78,7 @@ fn quiet() {
 fn a_restart_keeps_the_address_and_the_mailbox_but_not_the_state() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let supervisor = Supervisor::new(RestartPolicy::new(5, Duration::from_secs(60)));
         let actor = supervisor.spawn(counter(&log));
         let id = actor.id();
@@ -114,7 +115,7 @@ fn a_restart_keeps_the_address_and_the_mailbox_but_not_the_state() {
 fn the_supervisor_gives_up_when_the_budget_is_spent() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let supervisor = Supervisor::new(RestartPolicy::new(2, Duration::from_secs(60)));
         let actor = supervisor.spawn(counter(&log));
         for command in [
@@ -139,7 +140,7 @@ fn the_supervisor_gives_up_when_the_budget_is_spent() {
 fn restarts_older_than_the_window_do_not_count() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let supervisor = Supervisor::new(RestartPolicy::new(1, Duration::from_millis(20)));
         let actor = supervisor.spawn(counter(&log));
         actor.send(Command::Crash).await.unwrap();
@@ -160,7 +161,7 @@ fn restarts_older_than_the_window_do_not_count() {
 fn a_panic_in_started_is_restarted_too() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let factory = {
             let log = log.clone();
             move || Counter {
@@ -207,7 +208,7 @@ fn an_ask_in_the_crashing_message_gets_no_reply() {
 fn stop_and_kill_do_not_restart() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let stopped = Supervisor::default().spawn(counter(&log));
         stopped.stop().await;
         assert_eq!(stopped.join().await, Ok(()));
@@ -230,7 +231,7 @@ fn stop_and_kill_do_not_restart() {
 fn a_policy_of_zero_never_restarts() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let actor =
             Supervisor::new(RestartPolicy::new(0, Duration::from_secs(1))).spawn(counter(&log));
         actor.try_send(Command::Crash).unwrap();
@@ -243,7 +244,7 @@ fn a_policy_of_zero_never_restarts() {
 fn a_supervised_actor_can_be_wired_through_a_mailbox() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let mailbox = Mailbox::new();
         let early = mailbox.addr();
         early.try_send(Command::Crash).unwrap();
@@ -262,7 +263,7 @@ fn a_supervised_actor_can_be_wired_through_a_mailbox() {
 fn senders_keep_working_across_restarts() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let actor = Supervisor::default().spawn(counter(&log));
         let sender = actor.clone();
         for _ in 0..3 {
@@ -312,7 +313,7 @@ fn logging(supervisor: Supervisor, log: &Log, failures: &Rc<RefCell<Vec<Failure>
 fn hooks_get_each_restart_then_the_give_up_in_order() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let failures = Rc::default();
         let policy = RestartPolicy::new(3, Duration::from_secs(60));
         let supervisor = logging(Supervisor::new(policy), &log, &failures);
@@ -369,7 +370,7 @@ fn hooks_get_each_restart_then_the_give_up_in_order() {
 fn a_policy_of_zero_gives_up_at_once() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let failures = Rc::default();
         let never = Supervisor::new(RestartPolicy::new(0, Duration::ZERO));
         let actor = logging(never, &log, &failures).spawn(counter(&log));
@@ -386,7 +387,7 @@ fn a_policy_of_zero_gives_up_at_once() {
 fn stop_and_kill_call_no_hook() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let failures = Rc::default();
         let supervisor = logging(Supervisor::default(), &log, &failures);
         let stopped = supervisor.spawn(counter(&log));
@@ -407,7 +408,7 @@ fn stop_and_kill_call_no_hook() {
 fn one_supervisors_hooks_serve_all_its_actors() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let failures = Rc::default();
         let supervisor = logging(Supervisor::default(), &log, &failures);
         let first = supervisor.spawn(counter(&log));
@@ -449,7 +450,7 @@ impl Actor for Bomb {
 fn a_panicking_hook_changes_nothing() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let supervisor = Supervisor::new(RestartPolicy::new(1, Duration::from_secs(60)))
             .on_restart(|_| panic!("bad restart hook"))
             .on_give_up(|_| panic!("bad give-up hook"));
@@ -491,7 +492,7 @@ impl Actor for Named {
 fn a_restarted_actor_keeps_its_name() {
     quiet();
     run(async {
-        let log = Log::default();
+        let log = Log::new();
         let failures = Rc::default();
         let supervisor = logging(Supervisor::default(), &log, &failures);
         let named = || {

@@ -1,20 +1,17 @@
 //! `AsyncResult`: values, errors, overwrites, wake order, timeouts, threads.
 
-use std::cell::RefCell;
 use std::pin::pin;
-use std::rc::Rc;
 use std::time::Duration;
 
 use futures_lite::future::poll_once;
 use greenery_event::AsyncResult;
 use greenery_hub::{joinall, spawn};
 use greenery_runtime::{Timeout, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
+use greenery_testkit::Log;
 
 #[test]
 fn getters_wake_in_order_and_read_the_latest_outcome() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let result = AsyncResult::<u32, String>::new();
@@ -23,20 +20,17 @@ fn getters_wake_in_order_and_read_the_latest_outcome() {
                 let (result, log) = (result.clone(), log.clone());
                 spawn(async move {
                     let got = result.get().await;
-                    log.borrow_mut().push(format!("{i} {got:?}"));
+                    log.push(format!("{i} {got:?}"));
                 })
             })
             .collect();
         sleep(Duration::ZERO).await;
         result.set(1);
         result.set(2); // overwrites, as in gevent
-        log.borrow_mut().push("after set".into());
+        log.push("after set");
         joinall(gs).await.unwrap();
     });
-    assert_eq!(
-        *out.borrow(),
-        ["after set", "0 Ok(2)", "1 Ok(2)", "2 Ok(2)"]
-    );
+    assert_eq!(out, ["after set", "0 Ok(2)", "1 Ok(2)", "2 Ok(2)"]);
 }
 
 #[test]

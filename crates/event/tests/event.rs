@@ -1,20 +1,13 @@
 //! `Event`: wake order, no switch in `set`, late arrivals, cancellation, timeouts, threads.
 
-use std::cell::RefCell;
 use std::pin::pin;
-use std::rc::Rc;
 use std::time::Duration;
 
 use futures_lite::future::poll_once;
 use greenery_event::Event;
 use greenery_hub::{joinall, spawn};
 use greenery_runtime::{Timeout, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn push(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
+use greenery_testkit::Log;
 
 fn waiters(evt: &Event, log: &Log, n: usize) -> Vec<greenery_hub::Greenlet<()>> {
     (0..n)
@@ -22,7 +15,7 @@ fn waiters(evt: &Event, log: &Log, n: usize) -> Vec<greenery_hub::Greenlet<()>> 
             let (evt, log) = (evt.clone(), log.clone());
             spawn(async move {
                 evt.wait().await;
-                push(&log, format!("woken {i}"));
+                log.push(format!("woken {i}"));
             })
         })
         .collect()
@@ -30,25 +23,25 @@ fn waiters(evt: &Event, log: &Log, n: usize) -> Vec<greenery_hub::Greenlet<()>> 
 
 #[test]
 fn set_never_switches_and_wakes_all_in_wait_order() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let evt = Event::new();
         let gs = waiters(&evt, &log, 4);
         sleep(Duration::ZERO).await;
         evt.set();
-        push(&log, "after set");
+        log.push("after set");
         joinall(gs).await.unwrap();
     });
     assert_eq!(
-        *out.borrow(),
+        out,
         ["after set", "woken 0", "woken 1", "woken 2", "woken 3"]
     );
 }
 
 #[test]
 fn woken_waiters_return_even_if_cleared_before_they_run() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let evt = Event::new();
@@ -59,12 +52,12 @@ fn woken_waiters_return_even_if_cleared_before_they_run() {
         joinall(gs).await.unwrap();
         assert!(!evt.is_set());
     });
-    assert_eq!(*out.borrow(), ["woken 0", "woken 1"]);
+    assert_eq!(out, ["woken 0", "woken 1"]);
 }
 
 #[test]
 fn late_arrival_on_a_set_event_resumes_behind_the_woken_waiters() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let evt = Event::new();
@@ -73,7 +66,7 @@ fn late_arrival_on_a_set_event_resumes_behind_the_woken_waiters() {
         evt.set();
         // gevent #1520: the flag is set, but the woken waiters have not run yet.
         evt.wait().await;
-        push(&log, "late arrival");
+        log.push("late arrival");
         joinall(gs).await.unwrap();
         // The notifier ends once the late arrival yields; then a ready wait returns without
         // switching.
@@ -81,7 +74,7 @@ fn late_arrival_on_a_set_event_resumes_behind_the_woken_waiters() {
         let mut wait = pin!(evt.wait());
         assert_eq!(poll_once(&mut wait).await, Some(()));
     });
-    assert_eq!(*out.borrow(), ["woken 0", "woken 1", "late arrival"]);
+    assert_eq!(out, ["woken 0", "woken 1", "late arrival"]);
 }
 
 #[test]
@@ -98,7 +91,7 @@ fn waiting_on_a_set_event_does_not_switch() {
 fn a_dropped_waiter_leaves_nothing_behind() {
     greenery_runtime::run(async {
         let evt = Event::new();
-        let log: Log = Rc::default();
+        let log = Log::new();
         {
             // Registered, then dropped before any set.
             let mut wait = pin!(evt.wait());
@@ -115,7 +108,7 @@ fn a_dropped_waiter_leaves_nothing_behind() {
             drop(wait);
             joinall(gs).await.unwrap();
         }
-        assert_eq!(*log.borrow(), ["woken 0", "woken 1"]);
+        assert_eq!(log, ["woken 0", "woken 1"]);
         // The pass ended although one member never ran: a ready wait completes at once.
         let mut wait = pin!(evt.wait());
         assert_eq!(poll_once(&mut wait).await, Some(()));
@@ -124,7 +117,7 @@ fn a_dropped_waiter_leaves_nothing_behind() {
 
 #[test]
 fn a_killed_waiter_does_not_stop_the_others() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let evt = Event::new();
@@ -135,7 +128,7 @@ fn a_killed_waiter_does_not_stop_the_others() {
         joinall(gs.clone()).await.unwrap();
         assert_eq!(gs[1].error(), Some(greenery_hub::GreenletError::Killed));
     });
-    assert_eq!(*out.borrow(), ["woken 0", "woken 2"]);
+    assert_eq!(out, ["woken 0", "woken 2"]);
 }
 
 #[test]

@@ -1,15 +1,12 @@
 //! Programs whose output gevent 26.9.0 printed, ported line by line: the order of the lines
 //! is the scheduling contract (ARCHITECTURE.md, rules S6 and S7).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_event::{AsyncResult, Event};
 use greenery_hub::{joinall, spawn};
 use greenery_runtime::sleep;
-
-type Log = Rc<RefCell<Vec<String>>>;
+use greenery_testkit::Log;
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
@@ -109,10 +106,10 @@ done";
 
 #[test]
 fn event_and_async_result_wake_order_matches_gevent() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
-        let say = |s: String| log.borrow_mut().push(s);
+        let say = |s: String| log.push(s);
         let evt = Event::new();
         // def waiter(i): print('wait', i); evt.wait(); print('woken', i, evt.is_set());
         //                 sleep(0); print('after sleep', i)
@@ -120,12 +117,11 @@ fn event_and_async_result_wake_order_matches_gevent() {
             .map(|i| {
                 let (evt, log) = (evt.clone(), log.clone());
                 spawn(async move {
-                    log.borrow_mut().push(format!("wait {i}"));
+                    log.push(format!("wait {i}"));
                     evt.wait().await;
-                    log.borrow_mut()
-                        .push(format!("woken {i} {}", py_bool(evt.is_set())));
+                    log.push(format!("woken {i} {}", py_bool(evt.is_set())));
                     sleep(Duration::ZERO).await;
-                    log.borrow_mut().push(format!("after sleep {i}"));
+                    log.push(format!("after sleep {i}"));
                 })
             })
             .collect();
@@ -134,16 +130,16 @@ fn event_and_async_result_wake_order_matches_gevent() {
         gs.push(spawn({
             let (evt, log) = (evt.clone(), log.clone());
             async move {
-                log.borrow_mut().push("setter".into());
+                log.push("setter");
                 evt.set();
-                log.borrow_mut().push("after set".into());
+                log.push("after set");
                 evt.clear();
-                log.borrow_mut().push("cleared".into());
+                log.push("cleared");
                 evt.set();
                 evt.wait().await;
-                log.borrow_mut().push("setter waited".into());
+                log.push("setter waited");
                 evt.wait().await;
-                log.borrow_mut().push("setter waited again".into());
+                log.push("setter waited again");
             }
         }));
         joinall(gs).await.unwrap();
@@ -156,12 +152,12 @@ fn event_and_async_result_wake_order_matches_gevent() {
                 let (evt, log) = (evt.clone(), log.clone());
                 spawn(async move {
                     evt.wait().await;
-                    log.borrow_mut().push(format!("w2 woken {i}"));
+                    log.push(format!("w2 woken {i}"));
                     if i == 0 {
                         evt.clear();
-                        log.borrow_mut().push("w2 0 waits again".into());
+                        log.push("w2 0 waits again");
                         evt.wait().await;
-                        log.borrow_mut().push("w2 0 woken again".into());
+                        log.push("w2 0 woken again");
                     }
                 })
             })
@@ -180,7 +176,7 @@ fn event_and_async_result_wake_order_matches_gevent() {
                 let (a, log) = (a.clone(), log.clone());
                 spawn(async move {
                     let v = a.get().await.unwrap();
-                    log.borrow_mut().push(format!("get {i} {v}"));
+                    log.push(format!("get {i} {v}"));
                 })
             })
             .collect();
@@ -191,7 +187,7 @@ fn event_and_async_result_wake_order_matches_gevent() {
         joinall(gs).await.unwrap();
         say("done".into());
     });
-    assert_eq!(*out.borrow(), lines(EVENT_GEVENT));
+    assert_eq!(out, lines(EVENT_GEVENT));
 }
 
 /// gevent keeps an `AsyncResult`'s value and exception in two slots (`_value`, `_exc_info`):
@@ -269,10 +265,10 @@ fn async_result_keeps_value_and_exception_side_by_side_as_gevent() {
         }
     }
 
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
-        let say = |s: String| log.borrow_mut().push(s);
+        let say = |s: String| log.push(s);
         let show = |name: &str, r: &Result| {
             format!(
                 "{name} {} {} {} {} {} {}",
@@ -306,10 +302,10 @@ fn async_result_keeps_value_and_exception_side_by_side_as_gevent() {
             let (a, log) = (a.clone(), log.clone());
             spawn(async move {
                 let got = py_get(a.get().await);
-                log.borrow_mut().push(format!("get {i} {got}"));
+                log.push(format!("get {i} {got}"));
                 sleep(Duration::ZERO).await;
                 let again = py_get(a.get().await);
-                log.borrow_mut().push(format!("get again {i} {again}"));
+                log.push(format!("get again {i} {again}"));
             })
         };
         let waiter = |i: u32| {
@@ -317,8 +313,7 @@ fn async_result_keeps_value_and_exception_side_by_side_as_gevent() {
             spawn(async move {
                 a.wait().await;
                 // gevent's `wait` returns the value (None when only an exception is set).
-                log.borrow_mut()
-                    .push(format!("wait {i} {}", py_value(a.value())));
+                log.push(format!("wait {i} {}", py_value(a.value())));
             })
         };
         let gs = vec![getter(0), waiter(1), getter(2)];
@@ -342,5 +337,5 @@ fn async_result_keeps_value_and_exception_side_by_side_as_gevent() {
         joinall(gs).await.unwrap();
         say("done".into());
     });
-    assert_eq!(*out.borrow(), lines(VALUE_AND_EXCEPTION_GEVENT));
+    assert_eq!(out, lines(VALUE_AND_EXCEPTION_GEVENT));
 }

@@ -10,23 +10,14 @@ use greenery_hub::{
     Greenlet, GreenletError, WaitReady, Waitable, iwait, joinall, killall, spawn, spawn_later, wait,
 };
 use greenery_runtime::{Timeout, run, sleep, timeout};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+use greenery_testkit::Log;
 
 /// Pushes its name to the log when dropped.
 struct Guard(Log, &'static str);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        push(&self.0, self.1);
+        self.0.push(self.1);
     }
 }
 
@@ -65,29 +56,29 @@ fn spawn_later_killed_during_its_delay_never_runs() {
 fn kill_drops_the_future_at_its_await_point_and_runs_destructors() {
     // gevent's test_killing_dormant: the killer resumes after the victim's cleanup, and before
     // its links (tests/parity.rs has the gevent program).
-    let log = log();
+    let log = Log::new();
     run(async {
         let l = log.clone();
         let victim = spawn(async move {
             let _guard = Guard(l.clone(), "finally");
-            push(&l, "start");
+            l.push("start");
             std::future::pending::<()>().await;
         });
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        victim.link(move |_| push(&l, "link"));
+        victim.link(move |_| l.push("link"));
         victim.kill().await;
-        push(&log, "kill returned");
+        log.push("kill returned");
         assert_eq!(victim.error(), Some(GreenletError::Killed));
         sleep(Duration::ZERO).await;
     });
-    assert_eq!(*log.borrow(), ["start", "finally", "kill returned", "link"]);
+    assert_eq!(log, ["start", "finally", "kill returned", "link"]);
 }
 
 #[test]
 fn kill_is_delivered_through_the_run_queue() {
     // The victim is dropped when the hub gets to it, so the killer keeps running first.
-    let log = log();
+    let log = Log::new();
     run(async {
         let l = log.clone();
         let victim = spawn(async move {
@@ -96,10 +87,10 @@ fn kill_is_delivered_through_the_run_queue() {
         });
         sleep(Duration::ZERO).await;
         victim.kill_nowait();
-        push(&log, "after kill_nowait");
+        log.push("after kill_nowait");
         victim.join().await;
     });
-    assert_eq!(*log.borrow(), ["after kill_nowait", "victim dropped"]);
+    assert_eq!(log, ["after kill_nowait", "victim dropped"]);
 }
 
 #[test]
@@ -117,13 +108,13 @@ fn killall_kills_every_greenlet() {
 #[test]
 fn a_panicking_greenlet_fails_alone() {
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let l = log.clone();
         let sibling = spawn(async move {
-            push(&l, "sibling-1");
+            l.push("sibling-1");
             sleep(Duration::ZERO).await;
-            push(&l, "sibling-2");
+            l.push("sibling-2");
             7
         });
         let bad = spawn(async { panic!("boom") });
@@ -134,39 +125,39 @@ fn a_panicking_greenlet_fails_alone() {
         assert_eq!(bad.get().await, Err(GreenletError::Panicked("boom".into())));
         assert_eq!(sibling.get().await, Ok(7));
     });
-    assert_eq!(*log.borrow(), ["sibling-1", "sibling-2"]);
+    assert_eq!(log, ["sibling-1", "sibling-2"]);
     greenery_runtime::set_report_panics(true);
 }
 
 #[test]
 fn links_run_in_registration_order_and_a_panicking_link_does_not_stop_the_others() {
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let g = spawn(async { 1 });
         for name in ["first", "second"] {
             let l = log.clone();
-            g.link(move |_| push(&l, name));
+            g.link(move |_| l.push(name));
         }
         g.link(|_| panic!("bad link"));
         let l = log.clone();
-        g.link_value(move |g| push(&l, format!("value {}", g.value().unwrap())));
+        g.link_value(move |g| l.push(format!("value {}", g.value().unwrap())));
         let l = log.clone();
-        g.link_exception(move |_| push(&l, "exception"));
+        g.link_exception(move |_| l.push("exception"));
         let l = log.clone();
-        let removed = g.link(move |_| push(&l, "unlinked"));
+        let removed = g.link(move |_| l.push("unlinked"));
         assert!(g.unlink(removed));
         g.join().await;
         sleep(Duration::ZERO).await;
     });
-    assert_eq!(*log.borrow(), ["first", "second", "value 1"]);
+    assert_eq!(log, ["first", "second", "value 1"]);
     greenery_runtime::set_report_panics(true);
 }
 
 #[test]
 fn link_failure_fires_on_a_panic_but_not_on_success_or_a_kill() {
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let ok = spawn(async { 1 });
         let bad = spawn(async { panic!("boom") });
@@ -180,21 +171,21 @@ fn link_failure_fires_on_a_panic_but_not_on_success_or_a_kill() {
         ] {
             g.set_name(name);
             let l = log.clone();
-            g.link_failure(move |g| push(&l, format!("failure {}: {:?}", g.name(), g.error())));
+            g.link_failure(move |g| l.push(format!("failure {}: {:?}", g.name(), g.error())));
             let l = log.clone();
-            g.link(move |g| push(&l, format!("ended {}", g.name())));
+            g.link(move |g| l.push(format!("ended {}", g.name())));
         }
-        push(&log, "killing unstarted");
+        log.push("killing unstarted");
         unstarted.kill().await;
-        push(&log, "joining");
+        log.push("joining");
         joinall([ok.clone(), bad.clone()]).await.unwrap();
-        push(&log, "killing stuck");
+        log.push("killing stuck");
         stuck.kill().await;
-        push(&log, "killed");
+        log.push("killed");
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "killing unstarted",
             // Killed before it started: dead at once, its links run from the hub.
@@ -222,21 +213,21 @@ fn link_failure_fires_when_a_killed_greenlets_destructor_panics() {
         }
     }
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let g = spawn(async {
             let _guard = PanicOnDrop;
             std::future::pending::<()>().await;
         });
         let l = log.clone();
-        g.link_failure(move |g| push(&l, format!("failure: {:?}", g.error())));
+        g.link_failure(move |g| l.push(format!("failure: {:?}", g.error())));
         sleep(Duration::ZERO).await;
         g.kill().await;
-        push(&log, "killed");
+        log.push("killed");
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         ["killed", "failure: Some(Panicked(\"cleanup failed\"))"]
     );
     greenery_runtime::set_report_panics(true);
@@ -245,22 +236,22 @@ fn link_failure_fires_when_a_killed_greenlets_destructor_panics() {
 #[test]
 fn link_failure_can_be_unlinked() {
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let g = spawn(async { panic!("boom") });
         let l = log.clone();
-        let first = g.link_failure(move |_| push(&l, "first"));
+        let first = g.link_failure(move |_| l.push("first"));
         let l = log.clone();
-        let removed = g.link_failure(move |_| push(&l, "unlinked"));
+        let removed = g.link_failure(move |_| l.push("unlinked"));
         let l = log.clone();
-        g.link_failure(move |_| push(&l, "third"));
+        g.link_failure(move |_| l.push("third"));
         assert!(g.unlink(removed));
         assert!(!g.unlink(removed), "a link is removed once");
         g.join().await;
-        push(&log, "joined");
+        log.push("joined");
         assert!(!g.unlink(first), "a link that ran is gone");
     });
-    assert_eq!(*log.borrow(), ["first", "third", "joined"]);
+    assert_eq!(log, ["first", "third", "joined"]);
     greenery_runtime::set_report_panics(true);
 }
 
@@ -268,7 +259,7 @@ fn link_failure_can_be_unlinked() {
 fn after_the_first_result_killing_the_rest_fires_link_failure_for_nobody() {
     // The gevent idiom: take the first result, kill the others. gevent's link_exception stays
     // silent for the killed ones; so does link_failure, while link_exception reports them.
-    let log = log();
+    let log = Log::new();
     run(async {
         let gs = [
             spawn(std::future::pending::<&str>()),
@@ -278,20 +269,20 @@ fn after_the_first_result_killing_the_rest_fires_link_failure_for_nobody() {
         for (g, name) in gs.iter().zip(["slow", "fast", "stuck"]) {
             g.set_name(name);
             let l = log.clone();
-            g.link_failure(move |g| push(&l, format!("link_failure {}", g.name())));
+            g.link_failure(move |g| l.push(format!("link_failure {}", g.name())));
             let l = log.clone();
             g.link_exception(move |g| {
-                push(&l, format!("link_exception {}: {:?}", g.name(), g.error()));
+                l.push(format!("link_exception {}: {:?}", g.name(), g.error()));
             });
         }
         let first = iwait(&gs).next().await.unwrap();
-        push(&log, format!("first: {}", first.value().unwrap()));
+        log.push(format!("first: {}", first.value().unwrap()));
         killall(gs.clone()).await;
-        push(&log, "killed the rest");
+        log.push("killed the rest");
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "fast finished",
             "first: fast",
@@ -306,7 +297,7 @@ fn after_the_first_result_killing_the_rest_fires_link_failure_for_nobody() {
 #[test]
 fn a_joiner_resumes_at_its_place_among_the_links() {
     // gevent: joiner registered first -> ['joiner-resumed', 'late-link', 'main-joined'].
-    let log = log();
+    let log = Log::new();
     run(async {
         // `g` finishes once main has registered its link and its join (no timing involved).
         let release = Rc::new(Cell::new(false));
@@ -320,20 +311,17 @@ fn a_joiner_resumes_at_its_place_among_the_links() {
         let g2 = g.clone();
         let joiner = spawn(async move {
             g2.join().await;
-            push(&l, "joiner-resumed");
+            l.push("joiner-resumed");
         });
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        g.link(move |_| push(&l, "late-link"));
+        g.link(move |_| l.push("late-link"));
         release.set(true);
         g.join().await;
-        push(&log, "main-joined");
+        log.push("main-joined");
         joiner.join().await;
     });
-    assert_eq!(
-        *log.borrow(),
-        ["joiner-resumed", "late-link", "main-joined"]
-    );
+    assert_eq!(log, ["joiner-resumed", "late-link", "main-joined"]);
 }
 
 #[test]
@@ -472,7 +460,7 @@ fn spawn_yielding(log: &Log, name: &'static str, yields: usize) -> Greenlet<&'st
         for _ in 0..yields {
             sleep(Duration::ZERO).await;
         }
-        push(&l, format!("{name} finished"));
+        l.push(format!("{name} finished"));
         name
     });
     g.set_name(name);
@@ -486,7 +474,7 @@ fn names<T: 'static>(ready: Vec<&Greenlet<T>>) -> Vec<String> {
 
 #[test]
 fn iwait_yields_each_greenlet_itself_as_it_finishes() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let gs = [
             spawn_yielding(&log, "a", 3),
@@ -498,12 +486,12 @@ fn iwait_yields_each_greenlet_itself_as_it_finishes() {
         while let Some(g) = ready.next().await {
             assert!(g.ready());
             let index = gs.iter().position(|o| std::ptr::eq(o, g)).unwrap();
-            push(&log, format!("iwait: {} at {index}", g.value().unwrap()));
+            log.push(format!("iwait: {} at {index}", g.value().unwrap()));
         }
-        push(&log, "iwait ended");
+        log.push("iwait ended");
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "d finished",
             "b finished",
@@ -549,12 +537,12 @@ impl Waitable for Flag {
 
 #[test]
 fn iwait_yields_objects_of_mixed_types_as_they_become_ready() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let text = spawn_yielding(&log, "text", 2);
         let l = log.clone();
         let number = spawn(async move {
-            push(&l, "number finished");
+            l.push("number finished");
             7u32
         });
         let flag = Rc::new(Flag::default());
@@ -562,7 +550,7 @@ fn iwait_yields_objects_of_mixed_types_as_they_become_ready() {
             let (flag, l) = (flag.clone(), log.clone());
             async move {
                 sleep(Duration::ZERO).await;
-                push(&l, "flag set");
+                l.push("flag set");
                 flag.set();
             }
         });
@@ -581,12 +569,12 @@ fn iwait_yields_objects_of_mixed_types_as_they_become_ready() {
                 .iter()
                 .find(|(_, o)| std::ptr::addr_eq(*o, object))
                 .unwrap();
-            push(&log, format!("iwait: {name}"));
+            log.push(format!("iwait: {name}"));
         }
         setter.join().await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "number finished",
             "iwait: number",
@@ -601,29 +589,26 @@ fn iwait_yields_objects_of_mixed_types_as_they_become_ready() {
 
 #[test]
 fn wait_returns_the_objects_in_completion_order() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let gs = [
             spawn_yielding(&log, "a", 2),
             spawn_yielding(&log, "b", 0),
             spawn_yielding(&log, "c", 1),
         ];
-        push(
-            &log,
-            format!("count 2: {:?}", names(wait(&gs).count(2).await)),
-        );
+        log.push(format!("count 2: {:?}", names(wait(&gs).count(2).await)));
         let stuck = spawn(std::future::pending::<&str>());
         stuck.set_name("stuck");
         let with_stuck = [&stuck, &gs[0]];
         let by_timeout = wait(with_stuck).timeout(Duration::from_millis(5)).await;
-        push(&log, format!("timeout: {:?}", names(by_timeout)));
+        log.push(format!("timeout: {:?}", names(by_timeout)));
         stuck.kill().await;
-        push(&log, format!("all: {:?}", names(wait(with_stuck).await)));
+        log.push(format!("all: {:?}", names(wait(with_stuck).await)));
         // Already-ready objects come first, in their order.
-        push(&log, format!("again: {:?}", names(wait(&gs).await)));
+        log.push(format!("again: {:?}", names(wait(&gs).await)));
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "b finished",
             "c finished",
@@ -655,28 +640,28 @@ fn wait_with_count_and_timeout() {
 
 #[test]
 fn nested_timeouts_fire_independently() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let outer = timeout(Duration::from_millis(200), async {
             let inner = timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))).await;
-            push(&log, format!("inner {inner:?}"));
+            log.push(format!("inner {inner:?}"));
             let inner_ok = timeout(Duration::from_secs(60), async { 5 }).await;
-            push(&log, format!("inner-ok {inner_ok:?}"));
+            log.push(format!("inner-ok {inner_ok:?}"));
             sleep(Duration::from_secs(60)).await;
-            push(&log, "unreachable");
+            log.push("unreachable");
         })
         .await;
-        push(&log, format!("outer {outer:?}"));
+        log.push(format!("outer {outer:?}"));
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         ["inner Err(Timeout)", "inner-ok Ok(5)", "outer Err(Timeout)"]
     );
 }
 
 #[test]
 fn a_timeout_drops_the_future_and_runs_its_destructors() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let l = log.clone();
         let result = timeout(Duration::from_millis(1), async move {
@@ -685,9 +670,9 @@ fn a_timeout_drops_the_future_and_runs_its_destructors() {
         })
         .await;
         assert_eq!(result, Err(Timeout));
-        push(&log, "after timeout");
+        log.push("after timeout");
     });
-    assert_eq!(*log.borrow(), ["dropped", "after timeout"]);
+    assert_eq!(log, ["dropped", "after timeout"]);
 }
 
 #[test]
@@ -697,27 +682,27 @@ fn join_timeout_and_a_cancelled_join_leave_no_link_behind() {
         for _ in 0..3 {
             assert!(g.join_timeout(Duration::from_millis(1)).await.is_err());
         }
-        let l = log();
+        let l = Log::new();
         let l2 = l.clone();
-        g.link(move |_| push(&l2, "only link"));
+        g.link(move |_| l2.push("only link"));
         g.kill().await;
         sleep(Duration::ZERO).await;
-        assert_eq!(*l.borrow(), ["only link"]);
+        assert_eq!(l, ["only link"]);
     });
 }
 
 #[test]
 fn a_victim_already_queued_runs_its_step_before_the_kill() {
     // gevent (S10): kill is a hub callback queued behind the victim's pending resume.
-    let log = log();
+    let log = Log::new();
     run(async {
         let l = log.clone();
         let g = spawn(async move {
-            push(&l, "step 1");
+            l.push("step 1");
             sleep(Duration::ZERO).await;
-            push(&l, "step 2");
+            l.push("step 2");
             sleep(Duration::ZERO).await;
-            push(&l, "never");
+            l.push("never");
         });
         let g2 = g.clone();
         let killer = spawn(async move { g2.kill_nowait() });
@@ -725,7 +710,7 @@ fn a_victim_already_queued_runs_its_step_before_the_kill() {
         g.join().await;
         assert_eq!(g.error(), Some(GreenletError::Killed));
     });
-    assert_eq!(*log.borrow(), ["step 1", "step 2"]);
+    assert_eq!(log, ["step 1", "step 2"]);
 }
 
 #[test]

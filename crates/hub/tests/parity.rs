@@ -12,16 +12,7 @@ use std::time::Duration;
 use futures_lite::StreamExt;
 use greenery_hub::{Greenlet, GreenletError, iwait, joinall, killall, spawn, wait};
 use greenery_runtime::{run, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+use greenery_testkit::Log;
 
 /// Pushes its line to the log when dropped: the `except GreenletExit: print(...)` of a killed
 /// greenlet.
@@ -29,7 +20,7 @@ struct Guard(Log, &'static str);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        push(&self.0, self.1);
+        self.0.push(self.1);
     }
 }
 
@@ -53,7 +44,7 @@ fn stepper(log: &Log, lines: &'static [&'static str]) -> Greenlet<()> {
                 sleep(Duration::ZERO).await;
             }
             if !line.is_empty() {
-                push(&log, *line);
+                log.push(*line);
             }
         }
     })
@@ -62,13 +53,13 @@ fn stepper(log: &Log, lines: &'static [&'static str]) -> Greenlet<()> {
 /// Spawns a greenlet that logs `line`.
 fn say(log: &Log, line: &'static str) -> Greenlet<()> {
     let log = log.clone();
-    spawn(async move { push(&log, line) })
+    spawn(async move { log.push(line) })
 }
 
 /// A link that logs `line`.
 fn link_logs(log: &Log, line: &'static str) -> impl FnOnce(&Greenlet<()>) + 'static {
     let log = log.clone();
-    move |_| push(&log, line)
+    move |_| log.push(line)
 }
 
 #[test]
@@ -91,26 +82,26 @@ fn a_kill_reaches_a_parked_victim_from_its_callback_at_once() {
     // g1 killed
     // main: kill returned
     // g2 after second sleep(0)
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = victim(&log, "g1 killed");
         let b = {
             let log = log.clone();
             spawn(async move {
                 sleep(Duration::ZERO).await;
-                push(&log, "g2 after first sleep(0)");
+                log.push("g2 after first sleep(0)");
                 sleep(Duration::ZERO).await;
-                push(&log, "g2 after second sleep(0)");
+                log.push("g2 after second sleep(0)");
             })
         };
         sleep(Duration::ZERO).await;
         a.kill().await;
-        push(&log, "main: kill returned");
+        log.push("main: kill returned");
         b.join().await;
         assert_eq!(a.error(), Some(GreenletError::Killed));
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "g2 after first sleep(0)",
             "g1 killed",
@@ -133,19 +124,16 @@ fn a_blocking_kill_returns_before_the_victims_links_run() {
     // g1 killed
     // main: kill returned
     // link ran
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = victim(&log, "g1 killed");
         sleep(Duration::ZERO).await;
         a.link(link_logs(&log, "link ran"));
         a.kill().await;
-        push(&log, "main: kill returned");
+        log.push("main: kill returned");
         sleep(Duration::ZERO).await;
     });
-    assert_eq!(
-        *log.borrow(),
-        ["g1 killed", "main: kill returned", "link ran"]
-    );
+    assert_eq!(log, ["g1 killed", "main: kill returned", "link ran"]);
 }
 
 #[test]
@@ -166,24 +154,24 @@ fn a_late_link_joins_the_pending_notification() {
     // late link ran
     // g3 start
     // g3 end
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = stepper(&log, &["", "g1 done"]);
         let b = {
             let (log, a) = (log.clone(), a.clone());
             spawn(async move {
                 a.join().await;
-                push(&log, "g2 joined g1");
+                log.push("g2 joined g1");
                 stepper(&log, &["g3 start", "g3 end"]);
                 a.link(link_logs(&log, "late link ran"));
-                push(&log, "g2 end");
+                log.push("g2 end");
             })
         };
         sleep(Duration::from_millis(20)).await;
         assert!(b.ready());
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "g1 done",
             "g2 joined g1",
@@ -211,7 +199,7 @@ fn a_joiner_registered_after_a_callback_link_is_switched_to() {
     // g2's link ran
     // g2 joined g1
     // g3 second
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = stepper(&log, &["", "g1 done"]);
         {
@@ -219,14 +207,14 @@ fn a_joiner_registered_after_a_callback_link_is_switched_to() {
             spawn(async move {
                 a.link(link_logs(&log, "g2's link ran"));
                 a.join().await;
-                push(&log, "g2 joined g1");
+                log.push("g2 joined g1");
             });
         }
         stepper(&log, &["", "g3 first", "g3 second"]);
         sleep(Duration::from_millis(20)).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "g1 done",
             "g3 first",
@@ -258,14 +246,14 @@ fn a_link_unlinked_by_an_earlier_link_does_not_run_and_one_added_runs_last() {
     // gevent:
     // ['first', 'third']
     // ['l1', 'l2', 'added by l1']
-    let out = log();
-    let out2 = log();
+    let out = Log::new();
+    let out2 = Log::new();
     run(async {
         let a = spawn(async {});
         let second = Rc::new(RefCell::new(None));
         let (o, s) = (out.clone(), second.clone());
         a.link(move |g| {
-            push(&o, "first");
+            o.push("first");
             assert!(g.unlink(s.borrow().expect("linked")));
         });
         *second.borrow_mut() = Some(a.link(link_logs(&out, "second")));
@@ -276,15 +264,15 @@ fn a_link_unlinked_by_an_earlier_link_does_not_run_and_one_added_runs_last() {
         let b = spawn(async {});
         let o = out2.clone();
         b.link(move |g| {
-            push(&o, "l1");
+            o.push("l1");
             g.link(link_logs(&o, "added by l1"));
         });
         b.link(link_logs(&out2, "l2"));
         b.join().await;
         sleep(Duration::ZERO).await;
     });
-    assert_eq!(*out.borrow(), ["first", "third"]);
-    assert_eq!(*out2.borrow(), ["l1", "l2", "added by l1"]);
+    assert_eq!(out, ["first", "third"]);
+    assert_eq!(out2, ["l1", "l2", "added by l1"]);
 }
 
 #[test]
@@ -309,7 +297,7 @@ fn iwait_and_joinall_on_a_finished_greenlet_yield_it_after_what_was_queued() {
     // c runs
     // joinall returned 1
     // main end
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = say(&log, "a runs");
         let x = say(&log, "x runs");
@@ -317,16 +305,16 @@ fn iwait_and_joinall_on_a_finished_greenlet_yield_it_after_what_was_queued() {
         say(&log, "b runs");
         let mut ready = iwait([&a]);
         while ready.next().await.is_some() {
-            push(&log, "iwait yielded a");
+            log.push("iwait yielded a");
         }
         say(&log, "c runs");
         let done = joinall([x]).await.unwrap();
-        push(&log, format!("joinall returned {}", done.len()));
-        push(&log, "main end");
+        log.push(format!("joinall returned {}", done.len()));
+        log.push("main end");
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "a runs",
             "x runs",
@@ -361,21 +349,21 @@ fn a_wait_inside_a_running_notification_joins_it() {
     // joinall returned 2
     // wait returned 1
     // c runs
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = say(&log, "a runs");
         let x = say(&log, "x runs");
         sleep(Duration::ZERO).await;
         say(&log, "b runs");
         let done = joinall([a, x.clone()]).await.unwrap();
-        push(&log, format!("joinall returned {}", done.len()));
+        log.push(format!("joinall returned {}", done.len()));
         say(&log, "c runs");
         let ready = wait([&x]).await;
-        push(&log, format!("wait returned {}", ready.len()));
+        log.push(format!("wait returned {}", ready.len()));
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "a runs",
             "x runs",
@@ -406,7 +394,7 @@ fn killall_resumes_the_killer_before_the_victims_links() {
     // killall returned
     // link a
     // link b
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = victim(&log, "a killed");
         let b = victim(&log, "b killed");
@@ -415,11 +403,11 @@ fn killall_resumes_the_killer_before_the_victims_links() {
         b.link(link_logs(&log, "link b"));
         say(&log, "other runs");
         killall([a, b]).await;
-        push(&log, "killall returned");
+        log.push("killall returned");
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "other runs",
             "a killed",
@@ -452,26 +440,26 @@ fn a_killer_resumes_before_a_joiner_of_the_victim() {
     // joiner resumed
     // link ran
     // main end
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = victim(&log, "victim killed");
         {
             let (log, a) = (log.clone(), a.clone());
             spawn(async move {
                 a.join().await;
-                push(&log, "joiner resumed");
+                log.push("joiner resumed");
             });
         }
         sleep(Duration::ZERO).await;
         a.link(link_logs(&log, "link ran"));
         say(&log, "other runs");
         a.kill().await;
-        push(&log, "main: kill returned");
+        log.push("main: kill returned");
         sleep(Duration::ZERO).await;
-        push(&log, "main end");
+        log.push("main end");
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "other runs",
             "victim killed",
@@ -503,20 +491,20 @@ fn kill_nowait_reaches_the_victim_when_the_hub_gets_to_its_callback() {
     // busy 3
     // link ran
     // main end
-    let log = log();
+    let log = Log::new();
     run(async {
         let a = victim(&log, "victim killed");
         let b = stepper(&log, &["busy 1", "busy 2", "busy 3"]);
         sleep(Duration::ZERO).await;
         a.kill_nowait();
-        push(&log, "main: after kill(block=False)");
+        log.push("main: after kill(block=False)");
         a.link(link_logs(&log, "link ran"));
         say(&log, "other runs");
         b.join().await;
-        push(&log, "main end");
+        log.push("main end");
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "busy 1",
             "main: after kill(block=False)",
@@ -548,22 +536,22 @@ fn a_kill_from_a_link_is_queued_behind_what_is_runnable() {
     // other 2
     // victim killed
     // main: v dead
-    let log = log();
+    let log = Log::new();
     run(async {
         let v = victim(&log, "victim killed");
         let q = say(&log, "quick done");
         let (l, v2) = (log.clone(), v.clone());
         q.link(move |_| {
-            push(&l, "q's link kills v");
+            l.push("q's link kills v");
             v2.kill_nowait();
         });
         q.link(link_logs(&log, "q's second link"));
         stepper(&log, &["other 1", "other 2"]);
         v.join().await;
-        push(&log, "main: v dead");
+        log.push("main: v dead");
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "quick done",
             "other 1",
@@ -598,28 +586,28 @@ fn a_greenlet_that_kills_itself_dies_from_the_kill_callback() {
     // other 2
     // link ran
     // main joined
-    let log = log();
+    let log = Log::new();
     run(async {
         let me: Rc<RefCell<Option<Greenlet<()>>>> = Rc::default();
         let a = {
             let (log, me) = (log.clone(), me.clone());
             spawn(async move {
-                push(&log, "before self kill");
+                log.push("before self kill");
                 let _guard = Guard(log.clone(), "self killed");
                 let me = me.borrow().clone().expect("set");
                 me.kill().await;
-                push(&log, "never");
+                log.push("never");
             })
         };
         *me.borrow_mut() = Some(a.clone());
         a.link(link_logs(&log, "link ran"));
         stepper(&log, &["other 1", "other 2"]);
         a.join().await;
-        push(&log, "main joined");
+        log.push("main joined");
         me.borrow_mut().take();
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "before self kill",
             "other 1",

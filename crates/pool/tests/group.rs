@@ -8,12 +8,7 @@ use futures_lite::StreamExt;
 use greenery_hub::{GreenletError, spawn};
 use greenery_pool::Group;
 use greenery_runtime::{run, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
+use greenery_testkit::Log;
 
 #[test]
 fn members_leave_when_they_finish() {
@@ -66,7 +61,7 @@ fn adding_a_member_twice_tracks_it_once() {
 
 #[test]
 fn join_waits_for_every_member_and_returns_at_once_when_empty() {
-    let log = log();
+    let log = Log::new();
     run(async {
         let group = Group::new();
         group.join().await;
@@ -74,17 +69,17 @@ fn join_waits_for_every_member_and_returns_at_once_when_empty() {
             let log = log.clone();
             group.spawn(async move {
                 sleep(Duration::from_millis(3 - i)).await;
-                log.borrow_mut().push(format!("done {i}"));
+                log.push(format!("done {i}"));
             });
         }
         group.join().await;
-        log.borrow_mut().push("joined".into());
+        log.push("joined");
         assert!(group.join_timeout(Duration::from_millis(1)).await.is_ok());
         group.spawn(std::future::pending::<()>());
         assert!(group.join_timeout(Duration::from_millis(5)).await.is_err());
         group.kill().await;
     });
-    assert_eq!(*log.borrow(), ["done 2", "done 1", "done 0", "joined"]);
+    assert_eq!(log, ["done 2", "done 1", "done 0", "joined"]);
 }
 
 #[test]
@@ -186,7 +181,7 @@ fn map_keeps_input_order() {
 #[test]
 fn map_reports_the_first_failure_in_input_order_and_others_keep_running() {
     greenery_runtime::set_report_panics(false);
-    let log = log();
+    let log = Log::new();
     run(async {
         let group = Group::new();
         let l = log.clone();
@@ -205,7 +200,7 @@ fn map_reports_the_first_failure_in_input_order_and_others_keep_running() {
                             sleep(Duration::from_millis(1)).await;
                         }
                         assert!(n != 1 && n != 3, "item {n}");
-                        l.borrow_mut().push(format!("item {n} done"));
+                        l.push(format!("item {n} done"));
                     }
                 },
                 0..5,
@@ -223,7 +218,7 @@ fn map_reports_the_first_failure_in_input_order_and_others_keep_running() {
         release.set(true);
         group.join().await;
     });
-    assert_eq!(*log.borrow(), ["item 0 done", "item 2 done", "item 4 done"]);
+    assert_eq!(log, ["item 0 done", "item 2 done", "item 4 done"]);
 }
 
 #[test]

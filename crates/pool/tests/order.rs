@@ -1,23 +1,12 @@
 //! The order of `kill` and of a member leaving, against what gevent 26.9.0 printed for the
 //! same program (each test carries the Python program and gevent's output).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::spawn;
 use greenery_pool::{Group, Pool};
 use greenery_runtime::{run, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+use greenery_testkit::Log;
 
 #[test]
 fn group_kill_returns_from_the_pending_notification_of_a_finished_member() {
@@ -40,21 +29,21 @@ fn group_kill_returns_from_the_pending_notification_of_a_finished_member() {
     // members before kill: 1
     // kill returned, members: 0
     // other runs
-    let log = log();
+    let log = Log::new();
     run(async {
         let group = Group::new();
         let l = log.clone();
-        group.spawn(async move { push(&l, "member done") });
+        group.spawn(async move { l.push("member done") });
         sleep(Duration::ZERO).await;
         let l = log.clone();
-        spawn(async move { push(&l, "other runs") });
-        push(&log, format!("members before kill: {}", group.len()));
+        spawn(async move { l.push("other runs") });
+        log.push(format!("members before kill: {}", group.len()));
         group.kill().await;
-        push(&log, format!("kill returned, members: {}", group.len()));
+        log.push(format!("kill returned, members: {}", group.len()));
         sleep(Duration::ZERO).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "member done",
             "members before kill: 1",
@@ -92,33 +81,32 @@ fn a_member_leaving_a_pool_notifies_join_before_a_waiting_spawn() {
     // joiner: pool empty
     // spawner got a slot
     // second member runs
-    let log = log();
+    let log = Log::new();
     run(async {
         let pool = Pool::new(1);
         let l = log.clone();
         pool.spawn(async move {
             sleep(Duration::ZERO).await;
-            push(&l, "member done");
+            l.push("member done");
         })
         .await;
         let (p, l) = (pool.clone(), log.clone());
         spawn(async move {
-            push(&l, "spawner waits for a slot");
+            l.push("spawner waits for a slot");
             let l2 = l.clone();
-            p.spawn(async move { push(&l2, "second member runs") })
-                .await;
-            push(&l, "spawner got a slot");
+            p.spawn(async move { l2.push("second member runs") }).await;
+            l.push("spawner got a slot");
         });
         let (p, l) = (pool.clone(), log.clone());
         spawn(async move {
-            push(&l, "joiner waits for empty");
+            l.push("joiner waits for empty");
             p.join().await;
-            push(&l, "joiner: pool empty");
+            l.push("joiner: pool empty");
         });
         sleep(Duration::from_millis(50)).await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "spawner waits for a slot",
             "joiner waits for empty",

@@ -1,7 +1,7 @@
 //! The queue API: errors that hand items back, peek, LIFO and priority order, task_done/join,
 //! shutdown, streams, `Waitable`, and turns passed on when a woken waiter is cancelled.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::IntoFuture;
 use std::future::poll_fn;
 use std::rc::Rc;
@@ -16,12 +16,7 @@ use greenery_queue::{
     TaskDoneError,
 };
 use greenery_runtime::{run, sleep, timeout};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+use greenery_testkit::Log;
 
 /// A future that is ready once `flag` is set (it relies on being polled for another reason).
 fn flag_set(flag: &Rc<Cell<bool>>) -> impl Future<Output = ()> + '_ {
@@ -81,30 +76,30 @@ fn gets_report_empty_and_shutdown() {
 
 #[test]
 fn a_timed_out_getter_leaves_the_item_to_the_next_getter() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::unbounded();
         let impatient = spawn({
             let (queue, log) = (queue.clone(), log.clone());
             async move {
                 let got = queue.get_timeout(Duration::from_millis(5)).await;
-                push(&log, format!("impatient {got:?}"));
+                log.push(format!("impatient {got:?}"));
             }
         });
         let patient = spawn({
             let (queue, log) = (queue.clone(), log.clone());
-            async move { push(&log, format!("patient {:?}", queue.get().await)) }
+            async move { log.push(format!("patient {:?}", queue.get().await)) }
         });
         impatient.join().await;
         queue.put(1).await.unwrap();
         patient.join().await;
     });
-    assert_eq!(*log.borrow(), ["impatient Err(Empty)", "patient Ok(1)"]);
+    assert_eq!(log, ["impatient Err(Empty)", "patient Ok(1)"]);
 }
 
 #[test]
 fn a_woken_getter_cancelled_before_it_runs_passes_its_turn_on() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::unbounded();
         let cancel = Rc::new(Cell::new(false));
@@ -121,12 +116,12 @@ fn a_woken_getter_cancelled_before_it_runs_passes_its_turn_on() {
                 )
                 .await
                 .ok();
-                push(&log, "first cancelled");
+                log.push("first cancelled");
             }
         });
         let second = spawn({
             let (queue, log) = (queue.clone(), log.clone());
-            async move { push(&log, format!("second got {}", queue.get().await.unwrap())) }
+            async move { log.push(format!("second got {}", queue.get().await.unwrap())) }
         });
         sleep(Duration::ZERO).await;
         queue.put(7).await.unwrap();
@@ -139,12 +134,12 @@ fn a_woken_getter_cancelled_before_it_runs_passes_its_turn_on() {
         joined.expect("the turn was passed on").unwrap();
         assert!(queue.is_empty());
     });
-    assert_eq!(*log.borrow(), ["first cancelled", "second got 7"]);
+    assert_eq!(log, ["first cancelled", "second got 7"]);
 }
 
 #[test]
 fn a_woken_putter_cancelled_before_it_runs_passes_its_turn_on() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::bounded(1);
         queue.put(0).await.unwrap();
@@ -161,14 +156,14 @@ fn a_woken_putter_cancelled_before_it_runs_passes_its_turn_on() {
                     put,
                 )
                 .await;
-                push(&log, format!("first put {done}"));
+                log.push(format!("first put {done}"));
             }
         });
         let second = spawn({
             let (queue, log) = (queue.clone(), log.clone());
             async move {
                 queue.put(2).await.unwrap();
-                push(&log, "second put");
+                log.push("second put");
             }
         });
         sleep(Duration::ZERO).await;
@@ -183,7 +178,7 @@ fn a_woken_putter_cancelled_before_it_runs_passes_its_turn_on() {
         assert_eq!(queue.try_get(), Ok(2));
         assert!(queue.is_empty());
     });
-    assert_eq!(*log.borrow(), ["first put false", "second put"]);
+    assert_eq!(log, ["first put false", "second put"]);
 }
 
 #[test]
@@ -225,7 +220,7 @@ fn lifo_and_priority_queues_order_their_items() {
 
 #[test]
 fn join_waits_for_every_task_done_and_task_done_too_often_is_an_error() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::unbounded();
         queue.join().await; // nothing was ever put: returns at once (gevent #45)
@@ -238,14 +233,14 @@ fn join_waits_for_every_task_done_and_task_done_too_often_is_an_error() {
                 let (queue, log) = (queue.clone(), log.clone());
                 spawn(async move {
                     queue.join().await;
-                    push(&log, format!("joiner {i} released"));
+                    log.push(format!("joiner {i} released"));
                 })
             })
             .collect();
         sleep(Duration::ZERO).await;
         for _ in 0..3 {
             queue.get().await.unwrap();
-            push(&log, format!("done, {} left", queue.unfinished_tasks() - 1));
+            log.push(format!("done, {} left", queue.unfinished_tasks() - 1));
             queue.task_done().unwrap();
             sleep(Duration::ZERO).await;
         }
@@ -254,7 +249,7 @@ fn join_waits_for_every_task_done_and_task_done_too_often_is_an_error() {
         assert!(queue.join_timeout(Duration::from_millis(1)).await.is_ok());
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "done, 2 left",
             "done, 1 left",
@@ -267,7 +262,7 @@ fn join_waits_for_every_task_done_and_task_done_too_often_is_an_error() {
 
 #[test]
 fn shutdown_wakes_every_blocked_getter_and_putter_with_the_error() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let empty: Queue<u8> = Queue::unbounded();
         let full = Queue::bounded(1);
@@ -276,19 +271,16 @@ fn shutdown_wakes_every_blocked_getter_and_putter_with_the_error() {
         for i in 0..2 {
             let (empty, log) = (empty.clone(), log.clone());
             waiters.push(spawn(async move {
-                push(&log, format!("getter {i}: {:?}", empty.get().await));
+                log.push(format!("getter {i}: {:?}", empty.get().await));
             }));
         }
         for i in 1..3 {
             let (full, log) = (full.clone(), log.clone());
             waiters.push(spawn(async move {
-                push(
-                    &log,
-                    format!(
-                        "putter {i}: {:?}",
-                        full.put(i).await.map_err(ShutDown::into_inner)
-                    ),
-                );
+                log.push(format!(
+                    "putter {i}: {:?}",
+                    full.put(i).await.map_err(ShutDown::into_inner)
+                ));
             }));
         }
         sleep(Duration::ZERO).await;
@@ -300,7 +292,7 @@ fn shutdown_wakes_every_blocked_getter_and_putter_with_the_error() {
         assert_eq!(full.try_get(), Err(GetError::ShutDown));
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "getter 0: Err(ShutDownError)",
             "getter 1: Err(ShutDownError)",

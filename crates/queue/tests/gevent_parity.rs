@@ -1,24 +1,17 @@
 //! The seed examples' programs with other sizes, against what gevent 26.9.0 printed for them
 //! (`tests/parity/*.py` produced the `.out` files: `python3 bounded.py 5 3 10 20`).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{joinall, spawn};
 use greenery_queue::Queue;
 use greenery_runtime::{run, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn say(log: &Log, line: String) {
-    log.borrow_mut().push(line);
-}
+use greenery_testkit::Log;
 
 /// `queue_bounded.py` with `workers` workers, a queue of `capacity`, and tasks `1..first`
 /// then `first..second`.
 fn bounded(workers: usize, capacity: usize, first: u32, second: u32) -> String {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let tasks = Queue::bounded(capacity);
         let boss = spawn({
@@ -27,11 +20,11 @@ fn bounded(workers: usize, capacity: usize, first: u32, second: u32) -> String {
                 for i in 1..first {
                     tasks.put(i).await.unwrap();
                 }
-                say(&log, "Assigned all work in iteration 1".into());
+                log.push("Assigned all work in iteration 1");
                 for i in first..second {
                     tasks.put(i).await.unwrap();
                 }
-                say(&log, "Assigned all work in iteration 2".into());
+                log.push("Assigned all work in iteration 2");
             }
         });
         let mut all = vec![boss];
@@ -39,22 +32,22 @@ fn bounded(workers: usize, capacity: usize, first: u32, second: u32) -> String {
             let (tasks, log) = (tasks.clone(), log.clone());
             all.push(spawn(async move {
                 while let Ok(task) = tasks.get_timeout(Duration::from_millis(300)).await {
-                    say(&log, format!("Worker w{n} got task {task}"));
+                    log.push(format!("Worker w{n} got task {task}"));
                     sleep(Duration::ZERO).await;
                 }
-                say(&log, "Quitting time!".into());
+                log.push("Quitting time!");
             }));
         }
         joinall(all).await.unwrap();
     });
-    let mut out = log.borrow().join("\n");
+    let mut out = log.entries().join("\n");
     out.push('\n');
     out
 }
 
 /// `queue_workers.py` with `workers` workers and tasks `1..tasks`.
 fn workers(workers: usize, count: u32) -> String {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let tasks = Queue::unbounded();
         let boss = spawn({
@@ -72,16 +65,16 @@ fn workers(workers: usize, count: u32) -> String {
                 spawn(async move {
                     while !tasks.is_empty() {
                         let task = tasks.get().await.unwrap();
-                        say(&log, format!("Worker w{n} got task {task}"));
+                        log.push(format!("Worker w{n} got task {task}"));
                         sleep(Duration::ZERO).await;
                     }
-                    say(&log, "Quitting time!".into());
+                    log.push("Quitting time!");
                 })
             })
             .collect();
         joinall(all).await.unwrap();
     });
-    let mut out = log.borrow().join("\n");
+    let mut out = log.entries().join("\n");
     out.push('\n');
     out
 }

@@ -1,46 +1,39 @@
 //! gevent's hand-off order (ARCHITECTURE.md, rule S9), each checked with an ordering log
 //! against what gevent 26.9.0 logged for the same program (in the comments).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{joinall, spawn};
 use greenery_queue::{Channel, GetError, PutError, Queue};
 use greenery_runtime::{run, sleep};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn push(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
+use greenery_testkit::Log;
 
 #[test]
 fn put_never_switches_and_getters_receive_items_in_the_order_they_blocked() {
     // gevent: ['after-puts', (0, 'a'), (1, 'b'), (2, 'c')]
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::unbounded();
         let getters: Vec<_> = (0..3)
             .map(|i| {
                 let (queue, log) = (queue.clone(), log.clone());
-                spawn(async move { push(&log, format!("{i} {}", queue.get().await.unwrap())) })
+                spawn(async move { log.push(format!("{i} {}", queue.get().await.unwrap())) })
             })
             .collect();
         sleep(Duration::ZERO).await;
         for item in ["a", "b", "c"] {
             queue.put(item).await.unwrap();
         }
-        push(&log, "after-puts");
+        log.push("after-puts");
         joinall(getters).await.unwrap();
     });
-    assert_eq!(*log.borrow(), ["after-puts", "0 a", "1 b", "2 c"]);
+    assert_eq!(log, ["after-puts", "0 a", "1 b", "2 c"]);
 }
 
 #[test]
 fn blocked_putters_are_admitted_in_the_order_they_blocked() {
     // gevent: ['x', 'put 0', 0, 'put 1', 1, 'put 2', 2, 'main-got-all']
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::bounded(1);
         queue.put("x".to_string()).await.unwrap();
@@ -49,20 +42,20 @@ fn blocked_putters_are_admitted_in_the_order_they_blocked() {
                 let (queue, log) = (queue.clone(), log.clone());
                 spawn(async move {
                     queue.put(i.to_string()).await.unwrap();
-                    push(&log, format!("put {i}"));
+                    log.push(format!("put {i}"));
                 })
             })
             .collect();
         sleep(Duration::ZERO).await;
         for _ in 0..4 {
             let item = queue.get().await.unwrap();
-            push(&log, item);
+            log.push(item);
         }
-        push(&log, "main-got-all");
+        log.push("main-got-all");
         joinall(putters).await.unwrap();
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "x",
             "put 0",
@@ -80,7 +73,7 @@ fn blocked_putters_are_admitted_in_the_order_they_blocked() {
 fn a_woken_getter_that_loops_without_yielding_takes_every_item() {
     // gevent: [(0, 'a'), (0, 'b'), (0, 'c')]: the unlock step runs consumer 0 first, and its
     // next gets find the queue non-empty.
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::unbounded();
         let consumers: Vec<_> = (0..3)
@@ -88,7 +81,7 @@ fn a_woken_getter_that_loops_without_yielding_takes_every_item() {
                 let (queue, log) = (queue.clone(), log.clone());
                 spawn(async move {
                     while let Some(item) = queue.get().await.unwrap() {
-                        push(&log, format!("{i} {item}"));
+                        log.push(format!("{i} {item}"));
                     }
                 })
             })
@@ -103,13 +96,13 @@ fn a_woken_getter_that_loops_without_yielding_takes_every_item() {
         }
         joinall(consumers).await.unwrap();
     });
-    assert_eq!(*log.borrow(), ["0 a", "0 b", "0 c"]);
+    assert_eq!(log, ["0 a", "0 b", "0 c"]);
 }
 
 #[test]
 fn a_get_on_a_non_empty_queue_returns_at_once_and_the_putter_runs_at_the_next_yield() {
     // gevent: [('got', 1), 'after-get', 'putter-done', 'after-sleep0']
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let queue = Queue::bounded(2);
         queue.put(1).await.unwrap();
@@ -118,44 +111,41 @@ fn a_get_on_a_non_empty_queue_returns_at_once_and_the_putter_runs_at_the_next_yi
             let (queue, log) = (queue.clone(), log.clone());
             async move {
                 queue.put(3).await.unwrap();
-                push(&log, "putter-done");
+                log.push("putter-done");
             }
         });
         sleep(Duration::ZERO).await;
-        push(&log, format!("got {}", queue.get().await.unwrap()));
-        push(&log, "after-get");
+        log.push(format!("got {}", queue.get().await.unwrap()));
+        log.push("after-get");
         sleep(Duration::ZERO).await;
-        push(&log, "after-sleep0");
+        log.push("after-sleep0");
         putter.join().await;
         assert_eq!(queue.len(), 2);
     });
-    assert_eq!(
-        *log.borrow(),
-        ["got 1", "after-get", "putter-done", "after-sleep0"]
-    );
+    assert_eq!(log, ["got 1", "after-get", "putter-done", "after-sleep0"]);
 }
 
 #[test]
 fn a_channel_receiver_runs_before_the_senders_put_returns() {
     // gevent: [('recv', 1), 'put-returned']
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let channel = Channel::new();
         let receiver = spawn({
             let (channel, log) = (channel.clone(), log.clone());
-            async move { push(&log, format!("recv {}", channel.get().await.unwrap())) }
+            async move { log.push(format!("recv {}", channel.get().await.unwrap())) }
         });
         channel.put(1).await.unwrap();
-        push(&log, "put-returned");
+        log.push("put-returned");
         receiver.join().await;
     });
-    assert_eq!(*log.borrow(), ["recv 1", "put-returned"]);
+    assert_eq!(log, ["recv 1", "put-returned"]);
 }
 
 #[test]
 fn channel_senders_are_paired_with_the_getter_in_order_and_resume_after_it() {
     // gevent: [('got', 0), 'sent 0', ('got', 1), 'sent 1', ('got', 2), 'sent 2']
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let channel = Channel::new();
         let senders: Vec<_> = (0..3)
@@ -163,7 +153,7 @@ fn channel_senders_are_paired_with_the_getter_in_order_and_resume_after_it() {
                 let (channel, log) = (channel.clone(), log.clone());
                 spawn(async move {
                     channel.put(i).await.unwrap();
-                    push(&log, format!("sent {i}"));
+                    log.push(format!("sent {i}"));
                 })
             })
             .collect();
@@ -171,12 +161,12 @@ fn channel_senders_are_paired_with_the_getter_in_order_and_resume_after_it() {
         assert_eq!(channel.balance(), 3);
         for _ in 0..3 {
             let item = channel.get().await.unwrap();
-            push(&log, format!("got {item}"));
+            log.push(format!("got {item}"));
         }
         joinall(senders).await.unwrap();
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         ["got 0", "sent 0", "got 1", "sent 1", "got 2", "sent 2"]
     );
 }
@@ -235,43 +225,43 @@ fn channel_try_get_takes_a_blocked_putters_item_and_the_step_resumes_the_putter(
         "other",
         "main got 2",
     ];
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let ch = Channel::new();
         if ch.try_get() == Err(GetError::Empty) {
-            push(&log, "no putter: Empty");
+            log.push("no putter: Empty");
         }
         let putter = |i: i32| {
             let (ch, log) = (ch.clone(), log.clone());
             spawn(async move {
-                push(&log, format!("put {i}"));
+                log.push(format!("put {i}"));
                 ch.put(i).await.unwrap();
-                push(&log, format!("putter resumed {i}"));
+                log.push(format!("putter resumed {i}"));
             })
         };
         let p = putter(0);
         sleep(Duration::ZERO).await;
-        push(&log, format!("main got {}", ch.try_get().unwrap()));
-        push(&log, "main after get_nowait");
+        log.push(format!("main got {}", ch.try_get().unwrap()));
+        log.push("main after get_nowait");
         sleep(Duration::ZERO).await;
-        push(&log, "main after sleep");
+        log.push("main after sleep");
         p.join().await;
 
         let g = spawn({
             let (ch, log) = (ch.clone(), log.clone());
-            async move { push(&log, format!("getter got {}", ch.get().await.unwrap())) }
+            async move { log.push(format!("getter got {}", ch.get().await.unwrap())) }
         });
         let ps = [putter(1), putter(2)];
         sleep(Duration::ZERO).await;
         let o = spawn({
             let log = log.clone();
-            async move { push(&log, "other") }
+            async move { log.push("other") }
         });
         let item = ch.try_get().unwrap();
         joinall([g, o].into_iter().chain(ps)).await.unwrap();
-        push(&log, format!("main got {item}"));
+        log.push(format!("main got {item}"));
     });
-    assert_eq!(*log.borrow(), GEVENT);
+    assert_eq!(log, GEVENT);
 }
 
 /// gevent's `Channel.put_nowait` is a `put` with a zero timeout: it succeeds when a getter is
@@ -308,29 +298,29 @@ fn channel_try_put_hands_its_item_to_a_blocked_getter_that_runs_from_the_step() 
         "getter got 1 2",
         "main done",
     ];
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let ch = Channel::new();
         if ch.try_put(0) == Err(PutError::Full(0)) {
-            push(&log, "no getter: Full");
+            log.push("no getter: Full");
         }
         let mut gs: Vec<_> = (0..2)
             .map(|i| {
                 let (ch, log) = (ch.clone(), log.clone());
                 spawn(async move {
-                    push(&log, format!("getter got {i} {}", ch.get().await.unwrap()));
+                    log.push(format!("getter got {i} {}", ch.get().await.unwrap()));
                 })
             })
             .collect();
         sleep(Duration::ZERO).await;
         gs.push(spawn({
             let log = log.clone();
-            async move { push(&log, "other") }
+            async move { log.push("other") }
         }));
         ch.try_put(1).unwrap();
         ch.try_put(2).unwrap();
         joinall(gs).await.unwrap();
-        push(&log, "main done");
+        log.push("main done");
     });
-    assert_eq!(*log.borrow(), GEVENT);
+    assert_eq!(log, GEVENT);
 }

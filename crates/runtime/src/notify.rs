@@ -305,7 +305,6 @@ mod tests {
     //! The notifier with a toy policy: a counter of tokens and a line of waiters, each served
     //! one token per turn (a semaphore without guards).
 
-    use std::cell::RefCell;
     use std::convert::Infallible;
     use std::future::poll_fn;
     use std::rc::Rc;
@@ -313,12 +312,12 @@ mod tests {
     use std::task::Poll;
     use std::time::Duration;
 
+    use greenery_testkit::Log;
+
     use super::{Notifier, Policy, Turn, lock, schedule};
     use crate::__private::thread_tag;
     use crate::waitlist::{Ticket, WaitList};
     use crate::{GreenletInfo, Task, run, sleep, spawn_tracked};
-
-    type Log = Rc<RefCell<Vec<String>>>;
 
     #[derive(Default)]
     struct Tokens {
@@ -399,7 +398,7 @@ mod tests {
                 }
             })
             .await;
-            log.borrow_mut().push(name.to_owned());
+            log.push(name);
         })
     }
 
@@ -407,14 +406,14 @@ mod tests {
     fn plain(log: &Log, name: &'static str) -> Task<()> {
         let log = log.clone();
         spawn_tracked(Rc::new(GreenletInfo::new()), async move {
-            log.borrow_mut().push(name.to_owned());
+            log.push(name);
         })
     }
 
     #[test]
     fn a_pass_switches_to_each_waiter_before_what_was_queued_after_it() {
         let shared = Shared::default();
-        let log = Log::default();
+        let log = Log::new();
         run(async {
             let a = taker(&shared, &log, "a");
             let b = taker(&shared, &log, "b");
@@ -423,15 +422,12 @@ mod tests {
             give(&shared);
             // One pass for both tokens: the second give finds it pending.
             let c = plain(&log, "queued after the gives");
-            log.borrow_mut().push("giver goes on".to_owned());
+            log.push("giver goes on");
             c.await;
             a.await;
             b.await;
         });
-        assert_eq!(
-            *log.borrow(),
-            ["giver goes on", "a", "b", "queued after the gives"]
-        );
+        assert_eq!(log, ["giver goes on", "a", "b", "queued after the gives"]);
         assert_eq!(lock(&shared).passes, 1);
         assert!(!lock(&shared).notifier.is_active());
     }
@@ -439,7 +435,7 @@ mod tests {
     #[test]
     fn with_no_running_hub_the_waiters_are_woken_directly() {
         let shared = Shared::default();
-        let log = Log::default();
+        let log = Log::new();
         // Register a waiter on this thread's hub, then give from outside `run`: no switch can
         // reach it, so the pass runs at once and the waiter is woken (it runs at the next
         // `run`).
@@ -453,7 +449,7 @@ mod tests {
         assert!(!lock(&shared).notifier.is_active());
         assert_eq!(lock(&shared).tokens, 0);
         run(a.expect("spawned"));
-        assert_eq!(*log.borrow(), ["a"]);
+        assert_eq!(log, ["a"]);
     }
 
     #[test]
@@ -463,7 +459,7 @@ mod tests {
         let other = {
             let shared = shared.clone();
             std::thread::spawn(move || {
-                let log = Log::default();
+                let log = Log::new();
                 run(async {
                     let a = taker(&shared, &log, "a");
                     sleep(Duration::ZERO).await;

@@ -11,8 +11,8 @@ use greenery_runtime::{
     GreenletInfo, Task, greenlet_count, run, run_callback, run_until_idle, sleep, spawn_tracked,
     switch_then,
 };
+use greenery_testkit::Log;
 
-type Log = Rc<RefCell<Vec<&'static str>>>;
 type Slot = Rc<RefCell<Option<Waker>>>;
 
 /// Spawns a greenlet that parks once (leaving its waker in the returned slot), then logs `name`.
@@ -30,7 +30,7 @@ fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
             Poll::Pending
         })
         .await;
-        l.borrow_mut().push(name);
+        l.push(name);
     });
     (slot, task)
 }
@@ -39,9 +39,9 @@ fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
 fn yielder(log: &Log, first: &'static str, second: &'static str) -> Task<()> {
     let l = log.clone();
     spawn_tracked(Rc::new(GreenletInfo::new()), async move {
-        l.borrow_mut().push(first);
+        l.push(first);
         sleep(Duration::ZERO).await;
-        l.borrow_mut().push(second);
+        l.push(second);
     })
 }
 
@@ -51,18 +51,15 @@ fn take(slot: &Slot) -> Waker {
 
 #[test]
 fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let (slot, target) = parked(&log, "target");
         sleep(Duration::ZERO).await;
         let l = log.clone();
         run_callback(Box::new(move || {
-            l.borrow_mut().push("callback");
+            l.push("callback");
             let l2 = l.clone();
-            switch_then(
-                [&take(&slot)],
-                Box::new(move || l2.borrow_mut().push("continued")),
-            );
+            switch_then([&take(&slot)], Box::new(move || l2.push("continued")));
         }));
         let queued = yielder(&log, "queued1", "queued2");
         target.await;
@@ -74,7 +71,7 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
         c.await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "callback",
             "target",
@@ -91,7 +88,7 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
 
 #[test]
 fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let (slot_a, a) = parked(&log, "a");
         let (slot_b, b) = parked(&log, "b");
@@ -103,11 +100,11 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
             switch_then(
                 [&take(&slot_a), &take(&slot_b)],
                 Box::new(move || {
-                    l2.borrow_mut().push("first continuation");
+                    l2.push("first continuation");
                     let l3 = l2.clone();
                     switch_then(
                         [&take(&slot_c)],
-                        Box::new(move || l3.borrow_mut().push("second continuation")),
+                        Box::new(move || l3.push("second continuation")),
                     );
                 }),
             );
@@ -119,7 +116,7 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
         queued.await;
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         [
             "a",
             "b",
@@ -134,7 +131,7 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
 
 #[test]
 fn a_target_already_queued_keeps_its_place() {
-    let log = Log::default();
+    let log = Log::new();
     run(async {
         let (slot, target) = parked(&log, "target");
         sleep(Duration::ZERO).await;
@@ -145,42 +142,39 @@ fn a_target_already_queued_keeps_its_place() {
         let l = log.clone();
         run_callback(Box::new(move || {
             let l2 = l.clone();
-            switch_then(
-                [&waker],
-                Box::new(move || l2.borrow_mut().push("continued")),
-            );
+            switch_then([&waker], Box::new(move || l2.push("continued")));
         }));
         target.await;
         queued.await;
     });
-    assert_eq!(*log.borrow(), ["queued1", "target", "continued", "queued2"]);
+    assert_eq!(log, ["queued1", "target", "continued", "queued2"]);
 }
 
 #[test]
 fn run_until_idle_waits_for_callbacks_and_their_continuations() {
-    let log = Log::default();
+    let log = Log::new();
     let l = log.clone();
     run_until_idle(async move {
         run_callback(Box::new(move || {
             assert_eq!(greenlet_count(), 0, "a running callback is counted off");
             let l2 = l.clone();
-            switch_then([], Box::new(move || l2.borrow_mut().push("continued")));
+            switch_then([], Box::new(move || l2.push("continued")));
             assert_eq!(greenlet_count(), 1, "its continuation is counted");
         }));
         assert_eq!(greenlet_count(), 1);
     });
-    assert_eq!(*log.borrow(), ["continued"]);
+    assert_eq!(log, ["continued"]);
     run(async { assert_eq!(greenlet_count(), 0) });
 }
 
 #[test]
 fn continuations_placed_outside_any_job_run_first_in_call_order() {
-    let log = Log::default();
+    let log = Log::new();
     let (a, b, c) = (log.clone(), log.clone(), log.clone());
-    switch_then([], Box::new(move || a.borrow_mut().push("a")));
-    run_callback(Box::new(move || c.borrow_mut().push("queued callback")));
-    switch_then([], Box::new(move || b.borrow_mut().push("b")));
+    switch_then([], Box::new(move || a.push("a")));
+    run_callback(Box::new(move || c.push("queued callback")));
+    switch_then([], Box::new(move || b.push("b")));
     let l = log.clone();
-    run(async move { l.borrow_mut().push("main") });
-    assert_eq!(*log.borrow(), ["a", "b", "queued callback", "main"]);
+    run(async move { l.push("main") });
+    assert_eq!(log, ["a", "b", "queued callback", "main"]);
 }

@@ -1,7 +1,6 @@
 //! `Popen`: spawning, `communicate` (with timeouts), `wait`, `poll`, signals, waiting from
 //! several greenlets, and other greenlets running while a child runs.
 
-use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -10,12 +9,7 @@ use futures_lite::StreamExt;
 use futures_lite::future::zip;
 use greenery_runtime::{run, sleep};
 use greenery_subprocess::{Popen, Redirect, signal};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
+use greenery_testkit::Log;
 
 fn piped(builder: &mut greenery_subprocess::PopenBuilder) -> Popen {
     builder
@@ -279,7 +273,7 @@ fn poll_sees_the_exit_without_waiting() {
 /// Several greenlets wait for one child; they resume in the order they started waiting.
 #[test]
 fn many_greenlets_wait_for_one_child() {
-    let log = log();
+    let log = Log::new();
     run({
         let log = log.clone();
         async move {
@@ -289,18 +283,18 @@ fn many_greenlets_wait_for_one_child() {
                     let (child, log) = (child.clone(), log.clone());
                     greenery_hub::spawn(async move {
                         let code = child.wait().await.unwrap();
-                        log.borrow_mut().push(format!("waiter {i}: {code}"));
+                        log.push(format!("waiter {i}: {code}"));
                     })
                 })
                 .collect();
             sleep(Duration::from_millis(50)).await;
-            log.borrow_mut().push("kill".into());
+            log.push("kill");
             child.kill().unwrap();
             greenery_hub::joinall(waiters).await.unwrap();
         }
     });
     assert_eq!(
-        *log.borrow(),
+        log,
         ["kill", "waiter 0: -9", "waiter 1: -9", "waiter 2: -9"]
     );
 }
@@ -323,7 +317,7 @@ fn popen_is_waitable() {
 /// The seed's cron greenlet: other greenlets keep running while a child runs.
 #[test]
 fn other_greenlets_run_while_a_child_runs() {
-    let log = log();
+    let log = Log::new();
     run({
         let log = log.clone();
         async move {
@@ -331,18 +325,18 @@ fn other_greenlets_run_while_a_child_runs() {
                 let log = log.clone();
                 async move {
                     loop {
-                        log.borrow_mut().push("tick".into());
+                        log.push("tick");
                         sleep(Duration::from_millis(50)).await;
                     }
                 }
             });
             let child = Popen::new(["sleep", "0.5"]).spawn().unwrap();
             assert_eq!(child.wait().await.unwrap(), 0);
-            log.borrow_mut().push("child done".into());
+            log.push("child done");
             cron.kill().await;
         }
     });
-    let log = log.borrow();
+    let log = log.entries();
     // As in gevent, a tick already due when the cron is killed still runs: count the ticks
     // before the child finished.
     let done = log.iter().position(|line| line == "child done").unwrap();

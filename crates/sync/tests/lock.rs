@@ -1,18 +1,16 @@
 //! `Lock`, `RLock`, and the re-exported async-lock primitives.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{joinall, spawn};
 use greenery_runtime::{Timeout, sleep};
 use greenery_sync::{Lock, Mutex, RLock};
-
-type Log = Rc<RefCell<Vec<String>>>;
+use greenery_testkit::Log;
 
 #[test]
 fn lock_admits_waiters_in_fifo_order() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let lock = Lock::new();
@@ -21,19 +19,16 @@ fn lock_admits_waiters_in_fifo_order() {
                 let (lock, log) = (lock.clone(), log.clone());
                 spawn(async move {
                     let _guard = lock.acquire().await;
-                    log.borrow_mut().push(format!("{i} in"));
+                    log.push(format!("{i} in"));
                     sleep(Duration::ZERO).await;
-                    log.borrow_mut().push(format!("{i} out"));
+                    log.push(format!("{i} out"));
                 })
             })
             .collect();
         joinall(gs).await.unwrap();
         assert!(!lock.locked());
     });
-    assert_eq!(
-        *out.borrow(),
-        ["0 in", "0 out", "1 in", "1 out", "2 in", "2 out"]
-    );
+    assert_eq!(out, ["0 in", "0 out", "1 in", "1 out", "2 in", "2 out"]);
 }
 
 #[test]
@@ -55,7 +50,7 @@ fn lock_timeout_and_try() {
 
 #[test]
 fn rlock_is_reentrant_for_its_owner_and_free_when_every_guard_is_dropped() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let lock = RLock::new();
@@ -69,20 +64,20 @@ fn rlock_is_reentrant_for_its_owner_and_free_when_every_guard_is_dropped() {
                 assert!(lock.try_acquire().is_none());
                 let _guard = lock.acquire().await;
                 assert!(lock.is_owned());
-                log.borrow_mut().push("other got it".into());
+                log.push("other got it");
             }
         });
         sleep(Duration::ZERO).await;
         drop(outer);
         sleep(Duration::ZERO).await;
-        log.borrow_mut().push("still held by main".into());
+        log.push("still held by main");
         drop(inner);
         assert!(!lock.is_owned());
         other.join().await;
         assert!(other.successful());
         assert!(!lock.locked());
     });
-    assert_eq!(*out.borrow(), ["still held by main", "other got it"]);
+    assert_eq!(out, ["still held by main", "other got it"]);
 }
 
 #[test]

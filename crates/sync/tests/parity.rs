@@ -1,19 +1,12 @@
 //! Programs whose output gevent 26.9.0 printed, ported line by line: the order of the lines
 //! is the scheduling contract (ARCHITECTURE.md, rule S6).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{joinall, spawn};
 use greenery_runtime::sleep;
 use greenery_sync::{BoundedSemaphore, Semaphore};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn push(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
+use greenery_testkit::Log;
 
 fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
@@ -112,7 +105,7 @@ done";
 
 #[test]
 fn semaphore_admission_order_matches_gevent() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let sem = BoundedSemaphore::new(3);
@@ -122,58 +115,58 @@ fn semaphore_admission_order_matches_gevent() {
                 spawn(async move {
                     {
                         let _permit = sem.acquire().await;
-                        push(&log, format!("acq {n}"));
+                        log.push(format!("acq {n}"));
                         sleep(Duration::ZERO).await;
                         if n % 2 == 1 {
                             sleep(Duration::ZERO).await;
                         }
                     }
-                    push(&log, format!("rel {n}"));
+                    log.push(format!("rel {n}"));
                 })
             })
             .collect();
         joinall(gs).await.unwrap();
-        push(&log, "--");
+        log.push("--");
 
         let s = Semaphore::new(1);
         let holder = spawn({
             let (s, log) = (s.clone(), log.clone());
             async move {
                 s.acquire().await.forget();
-                push(&log, "holder got");
+                log.push("holder got");
                 sleep(Duration::ZERO).await;
                 s.release();
                 let stolen = s.try_acquire().map(|g| g.forget()).is_some();
-                push(&log, format!("holder released; steal {}", py_bool(stolen)));
+                log.push(format!("holder released; steal {}", py_bool(stolen)));
                 sleep(Duration::ZERO).await;
-                push(&log, "holder releases again");
+                log.push("holder releases again");
                 s.release();
-                push(&log, "holder done");
+                log.push("holder done");
             }
         });
         let waiter = |i: u32| {
             let (s, log) = (s.clone(), log.clone());
             spawn(async move {
-                push(&log, format!("waiter {i} blocks"));
+                log.push(format!("waiter {i} blocks"));
                 s.acquire().await.forget();
-                push(&log, format!("waiter {i} got"));
+                log.push(format!("waiter {i} got"));
                 sleep(Duration::ZERO).await;
                 s.release();
-                push(&log, format!("waiter {i} released"));
+                log.push(format!("waiter {i} released"));
             })
         };
         let w0 = waiter(0);
         let watcher = spawn({
             let (s, log) = (s.clone(), log.clone());
             async move {
-                push(&log, "watcher waits");
+                log.push("watcher waits");
                 let seen = s.wait().await;
-                push(&log, format!("watcher saw {seen}"));
+                log.push(format!("watcher saw {seen}"));
             }
         });
         let w1 = waiter(1);
         joinall([holder, w0, watcher, w1]).await.unwrap();
-        push(&log, "--");
+        log.push("--");
 
         let s = Semaphore::new(0);
         let gs: Vec<_> = (0..4)
@@ -181,21 +174,21 @@ fn semaphore_admission_order_matches_gevent() {
                 let (s, log) = (s.clone(), log.clone());
                 spawn(async move {
                     s.acquire().await.forget();
-                    push(&log, format!("w got {i}"));
+                    log.push(format!("w got {i}"));
                 })
             })
             .collect();
         sleep(Duration::ZERO).await;
         s.release();
         s.release();
-        push(&log, "released 2");
+        log.push("released 2");
         sleep(Duration::ZERO).await;
-        push(&log, "main after sleep");
+        log.push("main after sleep");
         s.release();
         s.release();
         joinall(gs).await.unwrap();
-        push(&log, "done");
+        log.push("done");
     });
     let expected: Vec<String> = GEVENT_OUTPUT.lines().map(str::to_owned).collect();
-    assert_eq!(*out.borrow(), expected);
+    assert_eq!(out, expected);
 }

@@ -1,22 +1,15 @@
 //! `Semaphore`, `BoundedSemaphore`, `DummySemaphore`: admission order, no switch in
 //! `release`, unreserved permits, cancellation, kills, over-release, threads.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::rc::Rc;
 use std::time::Duration;
 
 use futures_lite::future::poll_once;
 use greenery_hub::{Greenlet, joinall, spawn};
 use greenery_runtime::{Timeout, sleep};
 use greenery_sync::{BoundedSemaphore, DummySemaphore, OverRelease, Semaphore};
-
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn push(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
+use greenery_testkit::Log;
 
 /// Greenlets that each take a permit for good and log it.
 fn acquirers(sem: &Semaphore, log: &Log, ids: impl IntoIterator<Item = u32>) -> Vec<Greenlet<()>> {
@@ -25,7 +18,7 @@ fn acquirers(sem: &Semaphore, log: &Log, ids: impl IntoIterator<Item = u32>) -> 
             let (sem, log) = (sem.clone(), log.clone());
             spawn(async move {
                 sem.acquire().await.forget();
-                push(&log, format!("got {i}"));
+                log.push(format!("got {i}"));
             })
         })
         .collect()
@@ -33,30 +26,30 @@ fn acquirers(sem: &Semaphore, log: &Log, ids: impl IntoIterator<Item = u32>) -> 
 
 #[test]
 fn release_never_switches_and_admits_exactly_one_waiter_in_fifo_order() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let sem = Semaphore::new(0);
         let gs = acquirers(&sem, &log, 0..3);
         sleep(Duration::ZERO).await;
         sem.release();
-        push(&log, "after release");
+        log.push("after release");
         sleep(Duration::ZERO).await;
-        push(&log, "one admitted");
+        log.push("one admitted");
         sem.release();
         sem.release();
         joinall(gs).await.unwrap();
         assert_eq!(sem.available(), 0);
     });
     assert_eq!(
-        *out.borrow(),
+        out,
         ["after release", "got 0", "one admitted", "got 1", "got 2"]
     );
 }
 
 #[test]
 fn a_released_permit_is_not_reserved_and_the_waiter_keeps_its_place() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let sem = Semaphore::new(0);
@@ -68,21 +61,18 @@ fn a_released_permit_is_not_reserved_and_the_waiter_keeps_its_place() {
             .try_acquire()
             .expect("the permit is free until the waiter runs");
         sleep(Duration::ZERO).await;
-        push(&log, "waiter ran and waits again");
+        log.push("waiter ran and waits again");
         drop(stolen);
         joinall(gs.clone().into_iter().take(1)).await.unwrap();
         sem.release();
         joinall(gs).await.unwrap();
     });
-    assert_eq!(
-        *out.borrow(),
-        ["waiter ran and waits again", "got 0", "got 1"]
-    );
+    assert_eq!(out, ["waiter ran and waits again", "got 0", "got 1"]);
 }
 
 #[test]
 fn a_woken_waiter_dropped_before_it_ran_passes_the_wake_up_on() {
-    let log: Log = Rc::default();
+    let log = Log::new();
     let out = log.clone();
     greenery_runtime::run(async move {
         let sem = Semaphore::new(0);
@@ -97,7 +87,7 @@ fn a_woken_waiter_dropped_before_it_ran_passes_the_wake_up_on() {
         sem.release();
         joinall(gs).await.unwrap();
     });
-    assert_eq!(*out.borrow(), ["got 1", "got 2"]);
+    assert_eq!(out, ["got 1", "got 2"]);
 }
 
 #[test]

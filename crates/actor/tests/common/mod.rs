@@ -1,24 +1,11 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the actor crate's integration tests (the event log is
+//! `greenery_testkit::Log`).
 #![allow(dead_code, unreachable_pub)]
 
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
-
-/// An event log, to assert the order things happened in.
-#[derive(Clone, Default)]
-pub struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    pub fn push(&self, entry: impl Into<String>) {
-        self.0.borrow_mut().push(entry.into());
-    }
-
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut self.0.borrow_mut())
-    }
-}
 
 /// A one-shot gate a greenlet can wait on until the test opens it.
 #[derive(Clone, Default)]
