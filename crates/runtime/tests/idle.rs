@@ -1,19 +1,16 @@
 //! `wait_idle`: gevent's `gevent.wait()` with no arguments, from the main greenlet and from a
 //! spawned one.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use greenery::{WaitingOn, sleep, spawn, wait_idle};
-
-type Log = Rc<RefCell<Vec<String>>>;
+use greenery_testkit::Log;
 
 fn worker(log: &Log, name: &'static str, millis: u64) {
     let log = log.clone();
     spawn(async move {
         sleep(Duration::from_millis(millis)).await;
-        log.borrow_mut().push(name.to_string());
+        log.push(name);
     });
 }
 
@@ -21,28 +18,28 @@ fn worker(log: &Log, name: &'static str, millis: u64) {
 /// print("main done")` prints `main waits`, `w 1`, `w 2`, `main done`.
 #[test]
 fn from_the_main_greenlet_it_returns_after_every_greenlet_and_timer() {
-    let log = Log::default();
+    let log = Log::new();
     greenery::run(async {
         worker(&log, "w 2", 20);
         worker(&log, "w 1", 10);
-        log.borrow_mut().push("main waits".into());
+        log.push("main waits");
         wait_idle().await;
-        log.borrow_mut().push("main done".into());
+        log.push("main done");
         assert_eq!(greenery::greenlet_count(), 0);
     });
-    assert_eq!(*log.borrow(), ["main waits", "w 1", "w 2", "main done"]);
+    assert_eq!(log, ["main waits", "w 1", "w 2", "main done"]);
 }
 
 #[test]
 fn from_a_spawned_greenlet_it_does_not_wait_for_itself() {
-    let log = Log::default();
+    let log = Log::new();
     greenery::run(async {
         worker(&log, "w", 5);
         let waiter = spawn({
             let log = log.clone();
             async move {
                 wait_idle().await;
-                log.borrow_mut().push("idle".into());
+                log.push("idle");
             }
         });
         sleep(Duration::ZERO).await;
@@ -51,7 +48,7 @@ fn from_a_spawned_greenlet_it_does_not_wait_for_itself() {
         assert_eq!(parked.waiting_on(), Some(WaitingOn::Idle));
         waiter.join().await;
     });
-    assert_eq!(*log.borrow(), ["w", "idle"]);
+    assert_eq!(log, ["w", "idle"]);
 }
 
 #[test]
