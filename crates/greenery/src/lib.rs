@@ -34,9 +34,61 @@
 //! the async I/O traits for sockets and pipes) come in one line: `use greenery::prelude::*;`.
 //! [`greenery::io`](io) has the I/O traits and adapters themselves (`BufReader` to read lines).
 //!
+//! # Seeing inside the hub
+//!
+//! [`run_info()`](run_info) is a snapshot of the thread's hub: every live greenlet with its
+//! parent, where it was spawned, and what it waits on (gevent's `print_run_info`, plus the
+//! waits). Printed, it is the spawn tree:
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::event::Event;
+//! use greenery::queue::Queue;
+//!
+//! greenery::run(async {
+//!     let jobs: Queue<u32> = Queue::bounded(1);
+//!     let done = Event::new();
+//!     let workers: Vec<_> = (0..2)
+//!         .map(|n| {
+//!             let (jobs, done) = (jobs.clone(), done.clone());
+//!             let worker = greenery::spawn(async move {
+//!                 let job = jobs.get().await.unwrap();
+//!                 let helper = greenery::spawn(greenery::sleep(Duration::from_secs(30)));
+//!                 helper.set_name(format!("helper-{job}"));
+//!                 done.wait().await;
+//!                 helper.kill().await;
+//!             });
+//!             worker.set_name(format!("worker-{n}"));
+//!             worker
+//!         })
+//!         .collect();
+//!     jobs.put(7).await.unwrap();
+//!     greenery::sleep(Duration::from_millis(1)).await;
+//!
+//!     print!("{}", greenery::run_info());
+//! #   assert_eq!(greenery::run_info().len(), 4);
+//!
+//!     done.set();
+//!     greenery::killall(workers).await;
+//! });
+//! ```
+//!
+//! prints
+//!
+//! ```text
+//! MainGreenlet (id 0), running, spawned at src/main.rs:5:1
+//!  +--- worker-0 (id 1), waiting on Event 0x5613a6602190, spawned at src/main.rs:11:26
+//!  |    +--- helper-7 (id 3), waiting on sleep (29.999s left), spawned at src/main.rs:13:30
+//!  +--- worker-1 (id 2), waiting on get from Queue 0x5613a6602050, spawned at src/main.rs:11:26
+//! ```
+//!
+//! [`RunInfo::greenlets`] gives the same as data. A poll that holds the hub too long can be
+//! reported as it happens ([`set_max_blocking_time`]), and with the `tracing` feature every
+//! greenlet gets a span.
+//!
 //! # Feature flags
 //!
-//! Every module is on by default; each can be turned off on its own.
+//! Every module is on by default, and so is `run-info`; each can be turned off on its own.
 //!
 //! - `event`: [`event`] (`Event`, `AsyncResult`).
 //! - `sync`: [`sync`] (`Semaphore`, `BoundedSemaphore`, `DummySemaphore`, `Lock`, `RLock`, and
@@ -49,6 +101,10 @@
 //! - `run-info`: [`run_info`], the spawn tree with what each greenlet waits on. It costs each
 //!   greenlet a few dozen bytes and its spawn a few nanoseconds (see the repository's
 //!   BENCHMARKS.md).
+//! - `tracing` (off by default): a [tracing](https://docs.rs/tracing) span per greenlet
+//!   (target `greenery`, name `greenlet`, fields `id`, `name`, `parent`, `spawned_at`) entered
+//!   on every poll, and events for spawn and finish (TRACE), kill (DEBUG), blocked polls (WARN)
+//!   and panics (ERROR). Without it, no tracing code is compiled in.
 //!
 //! # Differences from gevent
 //!

@@ -174,7 +174,9 @@
 //! | `gevent.killall(gs)` | [`greenery::killall(gs)`](crate::killall) | waits for them all to be dead; `block=False` is `kill_nowait` on each |
 //! | `gevent.kill(g)` | [`g.kill_nowait()`](crate::Greenlet::kill_nowait) | |
 //! | `gevent.wait(objects, timeout=, count=)` | [`greenery::wait(objects)`](crate::wait)`.timeout(d).count(n)` | returns the ready objects in the order they became ready; objects are anything [`Waitable`](crate::Waitable) (`&dyn Waitable` mixes types) |
-//! | `gevent.wait()` (no objects) | [`greenery::run_until_idle(main)`](crate::run_until_idle) | instead of `run`, at the top of the program |
+//! | `gevent.wait()` (no objects) | [`greenery::wait_idle().await`](crate::wait_idle), or [`greenery::run_until_idle(main)`](crate::run_until_idle) instead of `run` | `wait_idle` works in any greenlet; gevent allows it only in the main one |
+//! | `gevent.util.print_run_info()`, `GreenletTree` | [`print!("{}", greenery::run_info())`](crate::run_info) | the spawn tree, with where each greenlet was spawned and what it waits on |
+//! | `gevent.config.max_blocking_time`, `EventLoopBlocked` | [`greenery::set_max_blocking_time`](crate::set_max_blocking_time), [`greenery::on_blocking`](crate::on_blocking) | per hub; the report names the greenlet and its spawn site |
 //! | `gevent.iwait(objects)` | [`greenery::iwait(objects)`](crate::iwait) | a [`Stream`](crate::Iwait) of the objects in the order they are ready; `timeout=`: wrap `.next()` in `greenery::timeout`, `count=`: `.take(n)` |
 //! | `gevent.getcurrent()` | [`greenery::current()`](crate::current) | a [`GreenletRef`](crate::GreenletRef): `id()`, `name()`, `set_name()`; the main greenlet is named `MainGreenlet` |
 //! | `gevent.Timeout(s)` as `with` block | [`greenery::timeout(d, fut)`](crate::timeout) | returns `Result<T, Timeout>`; the deadline covers everything awaited inside `fut` |
