@@ -23,8 +23,11 @@ use crate::run_info::Trace;
 ///     assert_ne!(g.id(), main);
 /// });
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GreenletId(u64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GreenletId(
+    // The id plus one: `Option<GreenletId>` is as small as a `GreenletId`.
+    std::num::NonZeroU64,
+);
 
 impl GreenletId {
     pub(crate) fn next() -> GreenletId {
@@ -32,11 +35,12 @@ impl GreenletId {
             // GLOBAL: part of the hub's state: ids are unique per thread, like the hub.
             static NEXT: Cell<u64> = const { Cell::new(0) };
         }
-        GreenletId(NEXT.with(|next| {
+        let id = NEXT.with(|next| {
             let id = next.get();
             next.set(id + 1);
             id
-        }))
+        });
+        GreenletId(std::num::NonZeroU64::MIN.saturating_add(id))
     }
 
     /// Returns the id as a number (0 for a thread's main greenlet, then 1, 2, ... in spawn order).
@@ -48,13 +52,19 @@ impl GreenletId {
     /// assert_eq!(id.as_u64().to_string(), id.to_string());
     /// ```
     pub fn as_u64(self) -> u64 {
-        self.0
+        self.0.get() - 1
+    }
+}
+
+impl fmt::Debug for GreenletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("GreenletId").field(&self.as_u64()).finish()
     }
 }
 
 impl fmt::Display for GreenletId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        fmt::Display::fmt(&self.as_u64(), f)
     }
 }
 

@@ -534,8 +534,9 @@ pub(crate) struct Trace {
     spawned_at: std::cell::Cell<&'static Location<'static>>,
     waiting: std::cell::Cell<Option<WaitingOn>>,
     started: std::cell::Cell<bool>,
-    /// The greenlet's key in the hub's [`Registry`], once spawned.
-    pub(crate) key: std::cell::Cell<usize>,
+    /// The greenlet's key in the hub's [`Registry`], once spawned (`u32`: 8 bytes less with
+    /// `started`, in every greenlet).
+    key: std::cell::Cell<u32>,
 }
 
 #[cfg(not(feature = "run-info"))]
@@ -549,7 +550,7 @@ impl Trace {
             spawned_at: std::cell::Cell::new(spawned_at),
             waiting: std::cell::Cell::new(None),
             started: std::cell::Cell::new(false),
-            key: std::cell::Cell::new(usize::MAX),
+            key: std::cell::Cell::new(u32::MAX),
         };
         #[cfg(not(feature = "run-info"))]
         {
@@ -600,6 +601,7 @@ impl Registry {
         {
             let weak: std::rc::Weak<dyn crate::Identity> = std::rc::Rc::<I>::downgrade(carrier);
             let key = self.live.insert(weak);
+            let key = u32::try_from(key).expect("fewer than 4 billion live greenlets");
             carrier.info().trace.key.set(key);
         }
         #[cfg(not(feature = "run-info"))]
@@ -611,9 +613,9 @@ impl Registry {
     pub(crate) fn remove(&mut self, info: &crate::GreenletInfo) {
         #[cfg(feature = "run-info")]
         {
-            let key = info.trace.key.replace(usize::MAX);
-            if key != usize::MAX {
-                self.live.remove(key);
+            let key = info.trace.key.replace(u32::MAX);
+            if key != u32::MAX {
+                self.live.remove(key as usize);
             }
         }
         #[cfg(not(feature = "run-info"))]
