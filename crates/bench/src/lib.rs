@@ -4,6 +4,10 @@
 //! `cargo bench -p greenery-bench --bench side_by_side -- [--json] [W1 W2 ...]`). This library
 //! holds the measuring harness they share: interleaved repetitions, medians, and the table and
 //! JSON output. See `BENCHMARKS.md` at the root of the repository for the results.
+//!
+//! `benches/wait_line` (`cargo bench -p greenery-bench --bench wait_line`) measures greenery's
+//! own wait line, `greenery-runtime`'s `WaitList`, against event-listener, with its own
+//! tables.
 #![forbid(unsafe_code)]
 
 use std::fmt::Write as _;
