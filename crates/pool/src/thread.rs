@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use async_channel::{Receiver, Sender};
 use futures_lite::Stream;
-use greenery_runtime::__private::record_wait;
+use greenery_runtime::__private::{ExternalWait, record_wait};
 use greenery_runtime::WaitingOn;
 
 use crate::error::ThreadPanic;
@@ -195,6 +195,7 @@ impl ThreadPool {
         self.start_worker_if_needed();
         ThreadTask {
             result: Box::pin(receiver),
+            waiting: None,
         }
     }
 
@@ -308,21 +309,26 @@ impl fmt::Debug for ThreadPool {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ThreadTask<T> {
     result: Pin<Box<Receiver<Result<T, ThreadPanic>>>>,
+    /// Counted on the hub while the job is awaited: a paused clock waits for it.
+    waiting: Option<ExternalWait>,
 }
 
 impl<T> Future for ThreadTask<T> {
     type Output = Result<T, ThreadPanic>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.result.as_mut().poll_next(cx) {
+        let poll = match self.result.as_mut().poll_next(cx) {
             Poll::Ready(Some(result)) => Poll::Ready(result),
             // The job is dropped unrun only if its thread could not unwind it.
             Poll::Ready(None) => Poll::Ready(Err(ThreadPanic("the task was lost".into()))),
             Poll::Pending => {
                 record_wait(WaitingOn::ThreadPoolJob);
-                Poll::Pending
+                self.waiting.get_or_insert_with(ExternalWait::new);
+                return Poll::Pending;
             }
-        }
+        };
+        self.waiting = None;
+        poll
     }
 }
 

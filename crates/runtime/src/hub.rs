@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -72,6 +73,8 @@ struct Hub {
     registry: RefCell<Registry>,
     /// Blocking detection.
     watch: Watch,
+    /// Outstanding waits on sockets, child processes and thread-pool jobs ([`ExternalWait`]).
+    external: Arc<AtomicUsize>,
 }
 
 /// The run queue proper.
@@ -149,6 +152,7 @@ thread_local! {
         report_panics: Cell::new(true),
         registry: RefCell::new(Registry::default()),
         watch: Watch::default(),
+        external: Arc::new(AtomicUsize::new(0)),
     };
 }
 
@@ -662,4 +666,82 @@ async fn yield_once() {
         }
     })
     .await;
+}
+
+/// A wait of a greenlet on something outside the hub (a socket, a child process, a thread-pool
+/// job), counted on the thread's hub while it lasts: a paused clock does not jump ahead while
+/// one is outstanding, and a test's deadlock detection does not fire.
+///
+/// Made by [`external`]. It counts on the hub of the thread that made it, wherever it is
+/// dropped.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ExternalWait(Option<Arc<AtomicUsize>>);
+
+impl ExternalWait {
+    /// Counts one outstanding external wait on this thread's hub until dropped.
+    pub fn new() -> ExternalWait {
+        ExternalWait(
+            HUB.try_with(|hub| {
+                hub.external.fetch_add(1, Ordering::Relaxed);
+                hub.external.clone()
+            })
+            .ok(),
+        )
+    }
+}
+
+impl Default for ExternalWait {
+    fn default() -> Self {
+        ExternalWait::new()
+    }
+}
+
+impl Drop for ExternalWait {
+    fn drop(&mut self) {
+        if let Some(count) = &self.0 {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`external`].
+    #[doc(hidden)]
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct External<F> {
+        #[pin]
+        future: F,
+        wait: Option<ExternalWait>,
+    }
+}
+
+/// Runs `future`, a wait on something outside the hub, counted as an [`ExternalWait`] from
+/// its first `Pending` until it completes or is dropped.
+#[doc(hidden)]
+pub fn external<F: Future>(future: F) -> External<F> {
+    External { future, wait: None }
+}
+
+impl<F: Future> Future for External<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let poll = this.future.poll(cx);
+        if poll.is_pending() {
+            this.wait.get_or_insert_with(ExternalWait::new);
+        } else {
+            *this.wait = None;
+        }
+        poll
+    }
+}
+
+/// The number of outstanding [`ExternalWait`]s on this thread's hub.
+#[doc(hidden)]
+pub fn external_waits() -> usize {
+    HUB.try_with(|hub| hub.external.load(Ordering::Relaxed))
+        .unwrap_or(0)
 }

@@ -128,6 +128,8 @@ pub enum WaitingOn {
     ThreadPoolJob,
     /// `wait_idle`: the end of every other greenlet.
     Idle,
+    /// A socket: reading, writing, accepting or connecting.
+    Socket(ObjectId),
 }
 
 impl fmt::Display for WaitingOn {
@@ -153,6 +155,7 @@ impl fmt::Display for WaitingOn {
             WaitingOn::ChildProcess { pid } => write!(f, "child process {pid}"),
             WaitingOn::ThreadPoolJob => f.write_str("a thread-pool job"),
             WaitingOn::Idle => f.write_str("every other greenlet (wait_idle)"),
+            WaitingOn::Socket(id) => write!(f, "socket {id}"),
         }
     }
 }

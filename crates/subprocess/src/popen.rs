@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use futures_lite::{AsyncRead, AsyncWrite};
 use greenery_hub::{WaitReady, Waitable};
-use greenery_runtime::__private::record_wait;
+use greenery_runtime::__private::{ExternalWait, record_wait};
 use greenery_runtime::WaitingOn;
 use greenery_runtime::futures::WithTimeout;
 
@@ -806,6 +806,7 @@ impl Popen {
         Wait {
             popen: self,
             registration: None,
+            waiting: None,
         }
     }
 
@@ -1091,6 +1092,7 @@ impl Popen {
             input: input.map(<[u8]>::to_vec),
             pipes: None,
             registration: None,
+            waiting: None,
         }
     }
 
@@ -1167,6 +1169,8 @@ impl Waitable for Popen {
 pub struct Wait<'a> {
     popen: &'a Popen,
     registration: Option<Registration>,
+    /// Counted on the hub while the child runs: a paused clock waits for it.
+    waiting: Option<ExternalWait>,
 }
 
 impl Drop for Wait<'_> {
@@ -1188,7 +1192,13 @@ impl Future for Wait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<i32>> {
         let this = &mut *self;
-        this.popen.poll_wait(cx, &mut this.registration)
+        let poll = this.popen.poll_wait(cx, &mut this.registration);
+        if poll.is_pending() {
+            this.waiting.get_or_insert_with(ExternalWait::new);
+        } else {
+            this.waiting = None;
+        }
+        poll
     }
 }
 
@@ -1203,6 +1213,8 @@ pub struct Communicate<'a> {
     input: Option<Vec<u8>>,
     pipes: Option<Pipes>,
     registration: Option<Registration>,
+    /// Counted on the hub while pending: a paused clock waits for the child and its pipes.
+    waiting: Option<ExternalWait>,
 }
 
 impl fmt::Debug for Communicate<'_> {
@@ -1226,7 +1238,19 @@ impl Future for Communicate<'_> {
     type Output = io::Result<(Vec<u8>, Vec<u8>)>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
+        let poll = self.step(cx);
+        if poll.is_pending() {
+            self.waiting.get_or_insert_with(ExternalWait::new);
+        } else {
+            self.waiting = None;
+        }
+        poll
+    }
+}
+
+impl Communicate<'_> {
+    fn step(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(Vec<u8>, Vec<u8>)>> {
+        let this = self;
         if this.pipes.is_none() {
             let Some(mut pipes) = this.popen.pipes.borrow_mut().take() else {
                 return Poll::Ready(Err(io::Error::new(
