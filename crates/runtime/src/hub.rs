@@ -19,6 +19,7 @@ use crate::blocking::Watch;
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
 use crate::run_info::Registry;
+use crate::timers::Timers;
 
 /// How long the hub runs greenlets back to back before it polls timers and I/O (gevent's
 /// switch interval).
@@ -75,6 +76,8 @@ struct Hub {
     watch: Watch,
     /// Outstanding waits on sockets, child processes and thread-pool jobs ([`ExternalWait`]).
     external: Arc<AtomicUsize>,
+    /// The clock and the timer heap.
+    timers: RefCell<Timers>,
 }
 
 /// The run queue proper.
@@ -153,6 +156,7 @@ thread_local! {
         registry: RefCell::new(Registry::default()),
         watch: Watch::default(),
         external: Arc::new(AtomicUsize::new(0)),
+        timers: RefCell::new(Timers::default()),
     };
 }
 
@@ -250,6 +254,20 @@ impl Hub {
         }
         self.jobs.borrow_mut().seal();
         true
+    }
+
+    /// Fires the timers due on the hub's clock, in (deadline, sequence) order: their tasks
+    /// join the back of the run queue. Returns whether any fired.
+    fn fire_timers(&self) -> bool {
+        let mut due = Vec::new();
+        {
+            let mut timers = self.timers.borrow_mut();
+            let now = timers.now();
+            timers.take_due(now, &mut due);
+        }
+        let fired = !due.is_empty();
+        due.into_iter().for_each(Waker::wake);
+        fired
     }
 
     /// Counts off a finished greenlet or callback; wakes the callers of [`wait_idle`] when
@@ -392,6 +410,40 @@ impl<I: Identity, F: Future> Future for Tracked<I, F> {
 #[cfg(feature = "run-info")]
 pub(crate) fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> R {
     HUB.with(|hub| f(&hub.registry.borrow()))
+}
+
+/// The hub's clock: the current time, virtual while the clock is paused.
+///
+/// Use it instead of `Instant::now()` to measure time the way greenery's timers do: under a
+/// paused clock (`greenery::testing`), `sleep`s take no real time, and only `now()` sees the
+/// time they took.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// greenery::run(async {
+///     let start = greenery::now();
+///     greenery::sleep(Duration::from_millis(2)).await;
+///     assert!(greenery::now() - start >= Duration::from_millis(2));
+/// });
+/// ```
+pub fn now() -> Instant {
+    HUB.try_with(|hub| hub.timers.borrow().now())
+        .unwrap_or_else(|_| Instant::now())
+}
+
+/// Runs `f` with this thread's timers (while the thread has a hub).
+pub(crate) fn with_timers<R>(f: impl FnOnce(&mut Timers) -> R) -> Option<R> {
+    HUB.try_with(|hub| f(&mut hub.timers.borrow_mut())).ok()
+}
+
+/// Runs `f` with this thread's timers if its hub is running.
+pub(crate) fn with_running_timers<R>(f: impl FnOnce(&mut Timers) -> R) -> Option<R> {
+    HUB.try_with(|hub| hub.running.get().then(|| f(&mut hub.timers.borrow_mut())))
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` with this thread's blocking detection.
@@ -620,11 +672,12 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
                     hub.take_remote();
                 }
                 if steps % CLOCK_CHECK_EVERY == 0 && last_poll.elapsed() >= SWITCH_INTERVAL {
-                    // Let block_on poll timers and I/O without blocking, then continue.
+                    // Fire due timers, and let block_on poll I/O without blocking.
+                    hub.fire_timers();
                     yield_once().await;
                     last_poll = Instant::now();
                 }
-            } else {
+            } else if !hub.fire_timers() {
                 park(hub).await;
                 last_poll = Instant::now();
             }
@@ -635,8 +688,29 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
 }
 
 /// Waits until a task is queued on this hub, from this thread (a timer, I/O) or another one.
+///
+/// With the clock paused and no greenlet waiting on anything outside the hub, the clock
+/// jumps to the next timer instead, which fires.
 async fn park(hub: &Hub) {
+    let mut alarm: Option<(Instant, async_io::Timer)> = None;
     poll_fn(|cx| {
+        if let Some(next) = hub.paused_jump() {
+            let _ = next;
+            return Poll::Ready(());
+        }
+        let next = hub.timers.borrow_mut().next_deadline();
+        match (next, &mut alarm) {
+            (Some(at), Some((set, _))) if *set == at => {}
+            (Some(at), _) if !hub.timers.borrow().is_paused() => {
+                alarm = Some((at, async_io::Timer::at(at)));
+            }
+            _ => alarm = None,
+        }
+        if let Some((_, timer)) = &mut alarm {
+            if Pin::new(timer).poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+        }
         let remote_woken = {
             let mut state = hub.remote.lock();
             state.waker = Some(cx.waker().clone());
@@ -652,6 +726,23 @@ async fn park(hub: &Hub) {
     })
     .await;
     hub.jobs.borrow_mut().parked = None;
+}
+
+impl Hub {
+    /// With the clock paused and nothing outside the hub awaited, moves the clock to the next
+    /// timer; returns that deadline (its timers fire at the next look).
+    fn paused_jump(&self) -> Option<Instant> {
+        let mut timers = self.timers.borrow_mut();
+        if !timers.is_paused() || self.external.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        if !self.remote.lock().queue.is_empty() {
+            return None;
+        }
+        let next = timers.next_deadline()?;
+        timers.advance_to(next);
+        Some(next)
+    }
 }
 
 async fn yield_once() {

@@ -46,13 +46,16 @@ mod ident;
 mod notify;
 mod run_info;
 mod time;
+mod timers;
 mod trace;
 mod waitlist;
 
 #[doc(hidden)]
 pub use async_task::Task;
 pub use blocking::{Blocked, max_blocking_time, on_blocking, set_max_blocking_time};
-pub use hub::{greenlet_count, report_panics, run, run_until_idle, set_report_panics, wait_idle};
+pub use hub::{
+    greenlet_count, now, report_panics, run, run_until_idle, set_report_panics, wait_idle,
+};
 pub use ident::GreenletId;
 #[cfg(feature = "run-info")]
 pub use run_info::run_info;

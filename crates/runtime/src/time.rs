@@ -5,15 +5,18 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use async_io::Timer;
+use crate::timers::Timer;
 
 /// Suspends the current greenlet for `duration`.
 ///
 /// `sleep(Duration::ZERO)` is gevent's `sleep(0)`: it puts the caller at the back of the hub's
-/// run queue, so it resumes after every greenlet that was already runnable. A longer sleep is an
-/// async-io timer; it resumes once the deadline has passed and the hub polls its timers.
+/// run queue, so it resumes after every greenlet that was already runnable. A longer sleep is a
+/// timer of the hub: it resumes once the deadline has passed on the hub's clock ([`now`]) and the
+/// hub fires its timers (when no greenlet is runnable, and every few milliseconds otherwise).
+/// Timers with equal deadlines fire in the order they were created. Under a paused clock
+/// (`greenery::testing`) a sleep takes no real time.
 ///
 /// # Cancel safety
 ///
@@ -22,7 +25,7 @@ use async_io::Timer;
 /// # Examples
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 ///
 /// greenery::run(async {
 ///     let start = Instant::now();
@@ -32,15 +35,14 @@ use async_io::Timer;
 /// ```
 #[doc(alias = "gevent.sleep")]
 pub fn sleep(duration: Duration) -> Sleep {
+    // The hub's clock (virtual when paused) sets the deadline.
     if duration.is_zero() {
         Sleep {
             inner: SleepInner::Yield { yielded: false },
         }
     } else {
-        // async-io computes the same deadline; it is kept here for `run_info`.
-        let until = Instant::now().checked_add(duration);
         Sleep {
-            inner: SleepInner::Timer(Timer::after(duration), until),
+            inner: SleepInner::Timer(Timer::after(duration)),
         }
     }
 }
@@ -57,8 +59,7 @@ enum SleepInner {
     Yield {
         yielded: bool,
     },
-    /// The timer, and its deadline (`None`: too far to represent, never fires).
-    Timer(Timer, Option<Instant>),
+    Timer(Timer),
 }
 
 impl Future for Sleep {
@@ -73,9 +74,9 @@ impl Future for Sleep {
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            SleepInner::Timer(timer, until) => {
-                let poll = Pin::new(timer).poll(cx).map(drop);
-                if let (true, Some(until)) = (poll.is_pending(), *until) {
+            SleepInner::Timer(timer) => {
+                let poll = Pin::new(&mut *timer).poll(cx);
+                if let (true, Some(until)) = (poll.is_pending(), timer.deadline()) {
                     crate::run_info::record_wait(crate::WaitingOn::Sleep { until });
                 }
                 poll
