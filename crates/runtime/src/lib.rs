@@ -43,6 +43,7 @@
 mod hub;
 mod ident;
 mod notify;
+mod panic;
 mod time;
 mod waitlist;
 
@@ -68,6 +69,7 @@ pub mod futures {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
+    pub use crate::panic::{At, Caught, capture_reports, catch, claim, panic_message, report};
     pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a
