@@ -1,5 +1,6 @@
 //! `cargo xtask examples` and `cargo xtask demo`: run each binary of `examples/src/bin` and
-//! compare its stdout with `examples/expected/<name>.out` (what gevent printed).
+//! compare its stdout with `examples/expected/<name>.out` (what gevent printed). The examples
+//! run with `RUST_BACKTRACE=1`.
 
 use std::{
     fs,
@@ -239,6 +240,9 @@ fn run_example(ex: &Example) -> Result<Run> {
     eprintln!("$ {}", rel(&ex.binary));
     let mut cmd = Command::new(&ex.binary);
     cmd.current_dir(project_root());
+    // As a developer's shell often has it: a panic in a greenlet must not stall the hub while
+    // a backtrace is captured, or the examples that fail greenlets print in another order.
+    cmd.env("RUST_BACKTRACE", "1");
     run_with_timeout(cmd, TIMEOUT).map_err(|e| format!("{}: {e}", ex.binary.display()).into())
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use futures_lite::FutureExt;
 use greenery_queue::Queue;
-use greenery_runtime::__private::recording;
+use greenery_runtime::__private::{At, claim, recording, report};
 use greenery_runtime::{ObjectId, WaitingOn};
 
 use crate::actor::{Actor, Context};
@@ -158,15 +158,18 @@ async fn supervise<A: Actor>(first: A, ctx: &mut Context<A>, restart: Restart<A>
         }
         history.push_back(now);
         shared.restarts.set(shared.restarts.get() + 1);
+        // Reported here, once: the greenlet's catch does not print it again.
+        let location = claim(&*payload);
         if greenery_runtime::report_panics() {
-            eprintln!(
-                "<Greenlet \"{}\"> actor panicked: {}; restarted by its supervisor ({} of at most {} within {:?})",
+            report(format_args!(
+                "<Greenlet \"{}\"> actor panicked: {}{}; restarted by its supervisor ({} of at most {} within {:?})",
                 shared.greenlet().name(),
                 panic_message(&*payload),
+                At(location.as_deref()),
                 history.len(),
                 restart.policy.max_restarts(),
                 restart.policy.within(),
-            );
+            ));
         }
         restart
             .hooks

@@ -2,11 +2,11 @@
 //! a supervisor's hooks, and the `Failure` they are told of.
 
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
 use greenery_hub::{Greenlet, GreenletError};
+use greenery_runtime::__private::{catch, report};
 use greenery_runtime::GreenletId;
 
 /// How often a [`Supervisor`](crate::Supervisor) restarts an actor before it gives up: at most
@@ -136,13 +136,14 @@ fn call(hook: Option<&Hook>, greenlet: &Greenlet<()>, payload: &(dyn Any + Send)
         error: GreenletError::Panicked(panic_message(payload).to_owned()),
         restarts,
     };
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| hook(&failure))) {
+    if let Err(caught) = catch(|| hook(&failure)) {
         if greenery_runtime::report_panics() {
-            eprintln!(
-                "supervisor hook of <Greenlet \"{}\"> failed with panic: {}",
+            report(format_args!(
+                "supervisor hook of <Greenlet \"{}\"> failed with panic: {}{}",
                 failure.name,
-                panic_message(&*payload)
-            );
+                caught.message(),
+                caught.at()
+            ));
         }
     }
 }

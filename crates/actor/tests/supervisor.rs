@@ -469,6 +469,37 @@ fn a_panicking_hook_changes_nothing() {
     });
 }
 
+#[test]
+fn each_panic_is_reported_once_with_its_location() {
+    let ((), reports) = greenery_runtime::__private::capture_reports(|| {
+        run(async {
+            let log = Log::default();
+            let supervisor = Supervisor::new(RestartPolicy::new(1, Duration::from_secs(60)))
+                .on_restart(|_| panic!("bad restart hook"))
+                .on_give_up(|_| panic!("bad give-up hook"));
+            let actor = supervisor.spawn(counter(&log));
+            actor.greenlet().set_name("counter");
+            actor.try_send(Command::Fail("one")).unwrap();
+            actor.try_send(Command::Add(2)).unwrap();
+            assert_eq!(actor.ask(Command::Total).await.ok(), Some(2));
+            actor.try_send(Command::Fail("two")).unwrap();
+            assert!(actor.join().await.is_err());
+        });
+    });
+    let here = format!(" at {}:", file!());
+    let expected = [
+        "<Greenlet \"counter\"> actor panicked: one at ",
+        "supervisor hook of <Greenlet \"counter\"> failed with panic: bad restart hook at ",
+        "supervisor hook of <Greenlet \"counter\"> failed with panic: bad give-up hook at ",
+        "<Greenlet \"counter\"> failed with panic: two at ",
+    ];
+    assert_eq!(reports.len(), expected.len(), "{reports:#?}");
+    for (report, expected) in reports.iter().zip(expected) {
+        assert!(report.starts_with(expected), "{reports:#?}");
+        assert!(report.contains(&here), "{reports:#?}");
+    }
+}
+
 /// Logs the name of its greenlet at each start, and panics on every message.
 struct Named {
     log: Log,

@@ -15,12 +15,11 @@
 //! `throw` does, and then the blocking killer is switched to, before the victim's links run
 //! (rule S10).
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,7 +27,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use greenery_runtime::__private::{
-    Ending, Notifier, Policy, Turn, record_wait, schedule, thread_tag,
+    Caught, Ending, Notifier, Policy, Turn, catch, record_wait, report, schedule, thread_tag,
 };
 use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
 use smallvec::SmallVec;
@@ -200,13 +199,14 @@ impl<T> Policy for State<T> {
         let greenlet = Greenlet {
             inner: handle.clone(),
         };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&greenlet))) {
+        if let Err(caught) = catch(|| callback(&greenlet)) {
             if greenery_runtime::report_panics() {
-                let message = panic_message(&*payload);
-                eprintln!(
-                    "link of <Greenlet \"{}\"> failed with panic: {message}",
-                    handle.info.name()
-                );
+                report(format_args!(
+                    "link of <Greenlet \"{}\"> failed with panic: {}{}",
+                    handle.info.name(),
+                    caught.message(),
+                    caught.at()
+                ));
             }
         }
     }
@@ -402,10 +402,9 @@ pin_project_lite::pin_project! {
             if this.future.is_some() {
                 // Killed at an await point (or before it started): drop the future here, while
                 // this greenlet is still the current one, so destructors see it.
-                let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
-                let error = match dropped {
+                let error = match catch(|| this.future.set(None)) {
                     Ok(()) => GreenletError::Killed,
-                    Err(payload) => panicked(this.greenlet, payload),
+                    Err(caught) => panicked(this.greenlet, &caught),
                 };
                 finish(this.greenlet, Err(error));
             }
@@ -427,14 +426,14 @@ impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
                 state.outcome = Outcome::Running;
             }
         }
-        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        let outcome = match catch(|| future.poll(cx)) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => Err(panicked(this.greenlet, payload)),
+            Err(caught) => Err(panicked(this.greenlet, &caught)),
         };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| this.future.set(None))) {
+        if let Err(caught) = catch(|| this.future.set(None)) {
             // A destructor panicked after the future finished: the greenlet failed.
-            finish(this.greenlet, Err(panicked(this.greenlet, payload)));
+            finish(this.greenlet, Err(panicked(this.greenlet, &caught)));
             return Poll::Ready(());
         }
         finish(this.greenlet, outcome);
@@ -442,24 +441,18 @@ impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
-    }
-}
-
-/// Turns a caught panic into the greenlet's error, reporting it like gevent does.
-fn panicked<T>(greenlet: &Inner<T>, payload: Box<dyn Any + Send>) -> GreenletError {
-    let message = panic_message(&*payload);
+/// Turns a caught panic into the greenlet's error, reporting it as gevent reports a
+/// greenlet's uncaught exception, in one line: `<Greenlet "name"> failed with panic: boom at
+/// src/main.rs:12:5` (the panic's location is known unless a panic hook installed after
+/// greenery's replaced it; see `greenery_runtime::set_report_panics`).
+fn panicked<T>(greenlet: &Inner<T>, caught: &Caught) -> GreenletError {
+    let message = caught.message();
     if greenery_runtime::report_panics() {
-        eprintln!(
-            "<Greenlet \"{}\"> failed with panic: {message}",
-            greenlet.info.name()
-        );
+        report(format_args!(
+            "<Greenlet \"{}\"> failed with panic: {message}{}",
+            greenlet.info.name(),
+            caught.at()
+        ));
     }
     GreenletError::Panicked(message)
 }

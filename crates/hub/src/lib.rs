@@ -32,7 +32,10 @@
 //!   counts as success. So [`Greenlet::link_exception`] fires for a kill, and
 //!   [`Greenlet::link_failure`] is gevent's `link_exception`.
 //! - A panic is gevent's uncaught exception: it is caught, the greenlet fails with
-//!   [`GreenletError::Panicked`], and a line is printed on stderr (see
+//!   [`GreenletError::Panicked`], and its siblings and the hub go on. It is reported once, on
+//!   stderr, where gevent prints a traceback and `<Greenlet at 0x..: f> failed with
+//!   ValueError`: `<Greenlet "name"> failed with panic: boom at src/main.rs:12:5`. std's panic
+//!   hook stays quiet about it and captures no backtrace, even with `RUST_BACKTRACE=1` (see
 //!   [`greenery_runtime::set_report_panics`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

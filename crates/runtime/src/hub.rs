@@ -484,14 +484,55 @@ pub fn greenlet_count() -> usize {
     HUB.with(|hub| hub.greenlets.get())
 }
 
-/// Sets whether a panicking greenlet prints gevent's `<Greenlet "name"> failed with panic: ...`
-/// line on stderr (on by default), for this thread's hub.
+/// Sets whether a panicking greenlet is reported on stderr (on by default), for this thread's
+/// hub.
+///
+/// # How a panic in a greenlet is reported
+///
+/// A greenlet that panics fails with `GreenletError::Panicked`, and greenery prints one line
+/// for it on stderr: gevent's `<Greenlet "name"> failed with ValueError`, with the message and
+/// the location of the panic where gevent prints a traceback before that line:
+///
+/// ```text
+/// <Greenlet "worker"> failed with panic: boom at src/main.rs:12:5
+/// ```
+///
+/// A link callback that panics is reported the same way, as
+/// `link of <Greenlet "worker"> failed with panic: ...`, and the next links still run.
+///
+/// std's panic hook does not print these panics: the first greenlet that runs in the process
+/// installs, once, a hook in front of the one installed before it (std's default hook, or
+/// the program's own), which keeps quiet about a panic raised while a greenlet (or a link)
+/// runs and notes its location for greenery's line. So a panicking greenlet is reported once,
+/// and no backtrace is captured for it, even with `RUST_BACKTRACE=1`: capturing one holds the
+/// whole hub, for tens of milliseconds at the first panic. Every other panic (in the main
+/// greenlet, that is in the future given to [`run`], or on another thread) goes to the
+/// previous hook, as without greenery.
+///
+/// - A panic that the greenlet catches itself (with `std::panic::catch_unwind`) is printed as
+///   std's default hook prints it (`thread 'main' panicked at src/main.rs:3:5:` and the
+///   message, without a backtrace), when the greenlet's step ends: the hook cannot know, when
+///   the panic is raised, that it will be caught.
+/// - A hook that the program installs after greenery's replaces it: that hook sees every
+///   panic, greenlets' included, and greenery's line names no location. Install yours before
+///   the first greenlet runs, and greenery's goes in front of it.
+/// - With `panic = "abort"`, nothing is caught: the hook is left alone.
+///
+/// Turning the report off silences greenery's lines for this thread (greenlets and links);
+/// the failures are still there, in `GreenletError::Panicked` and the links.
 ///
 /// # Examples
 ///
 /// ```
+/// use greenery::GreenletError;
+///
 /// greenery::set_report_panics(false);
 /// assert!(!greenery::report_panics());
+/// greenery::run(async {
+///     // Nothing is printed, not even by std's panic hook.
+///     let g = greenery::spawn(async { panic!("boom") });
+///     assert_eq!(g.get().await, Err::<(), _>(GreenletError::Panicked("boom".into())));
+/// });
 /// greenery::set_report_panics(true);
 /// ```
 pub fn set_report_panics(on: bool) {

@@ -44,6 +44,7 @@ mod blocking;
 mod hub;
 mod ident;
 mod notify;
+mod panic;
 mod run_info;
 mod time;
 mod timers;
@@ -81,6 +82,7 @@ pub mod __private {
     pub use crate::hub::{External, ExternalWait, external, external_waits};
     pub use crate::run_info::{Recording, record_wait, recording};
     pub use crate::trace::{Ending, finished};
+    pub use crate::panic::{At, Caught, capture_reports, catch, claim, panic_message, report};
     pub use crate::waitlist::{Ticket, WaitList};
 
     /// An identity of the calling thread (the address of a thread-local), to tell whether a

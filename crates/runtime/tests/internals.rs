@@ -1,8 +1,12 @@
 //! The hidden building blocks of greenery's own crates (hub callbacks, tracked spawns, greenlet
-//! identity and greenlet-local storage), tested here since their docs carry no examples.
+//! identity, greenlet-local storage and panic reports), tested here since their docs carry no
+//! examples.
 
 use std::cell::Cell;
+use std::panic::catch_unwind;
 use std::rc::Rc;
+
+use greenery_runtime::__private::{capture_reports, catch, claim, panic_message, report};
 
 use greenery_runtime::{
     Callback, GreenletInfo, Identity, InfoRef, Locals, current_info, greenlet_count, run,
@@ -199,4 +203,53 @@ fn locals_remove_takes_the_value_out_once() {
     assert!(locals.remove(7).is_some());
     assert!(locals.remove(7).is_none());
     assert!(locals.is_empty());
+}
+
+/// `catch` hands back the panic that unwound to it, with its location, and prints nothing.
+#[test]
+fn catch_returns_the_panic_with_its_location() {
+    let (caught, reports) = capture_reports(|| catch(|| -> () { panic!("boom") }));
+    let line = line!() - 1;
+    let caught = caught.unwrap_err();
+    assert_eq!(caught.message(), "boom");
+    let location = caught
+        .location
+        .as_deref()
+        .expect("greenery's hook saw the panic");
+    assert!(
+        location.starts_with(&format!("{}:{line}:", file!())),
+        "{location}"
+    );
+    assert_eq!(caught.at().to_string(), format!(" at {location}"));
+    assert_eq!(reports, Vec::<String>::new());
+}
+
+/// A panic caught inside `catch` is printed as std prints it, unless it is claimed.
+#[test]
+fn a_panic_caught_inside_catch_is_printed_unless_claimed() {
+    let (result, reports) = capture_reports(|| {
+        catch(|| {
+            assert!(catch_unwind(|| panic!("printed")).is_err());
+            let payload = catch_unwind(|| panic!("claimed")).unwrap_err();
+            claim(&*payload)
+        })
+    });
+    let location = result.unwrap().expect("the claimed panic's location");
+    assert!(location.starts_with(file!()), "{location}");
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(reports[0].starts_with("thread '"), "{reports:?}");
+    assert!(reports[0].ends_with(":\nprinted"), "{reports:?}");
+    assert_eq!(panic_message(&*Box::new(7_u8)), "Box<dyn Any>");
+}
+
+/// `report` writes to the collector while `capture_reports` runs, to stderr after.
+#[test]
+fn capture_reports_collects_reports_in_order() {
+    let ((), reports) = capture_reports(|| {
+        report(format_args!("one"));
+        let ((), inner) = capture_reports(|| report(format_args!("inner")));
+        assert_eq!(inner, ["inner"]);
+        report(format_args!("two"));
+    });
+    assert_eq!(reports, ["one", "two"]);
 }

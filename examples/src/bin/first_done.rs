@@ -27,11 +27,6 @@ fn report(g: &Greenlet<String>) {
 }
 
 fn main() {
-    // Rust's default panic hook would print the panic too, and with RUST_BACKTRACE=1 its
-    // first backtrace takes 100 ms or more to capture: the hub stops meanwhile, the later
-    // lookups' timers all expire together, and the stragglers finish before they are killed.
-    // greenery reports the panic on stderr already.
-    std::panic::set_hook(Box::new(|_| {}));
     greenery::run(async {
         let specs = [
             ("alpha", 250, false),

@@ -44,9 +44,6 @@ impl Actor for Counter {
 }
 
 fn main() {
-    // Rust's default hook would print each panic with a backtrace hint; greenery reports
-    // them on stderr already.
-    std::panic::set_hook(Box::new(|_| {}));
     greenery::run(async {
         let policy = RestartPolicy::new(2, Duration::from_secs(10));
         println!(

@@ -183,7 +183,7 @@
 //! | `gevent.with_timeout(s, f, timeout_value=v)` | `greenery::timeout(d, f()).await.unwrap_or(v)` | |
 //! | `gevent.Timeout` (the exception) | [`greenery::Timeout`](crate::Timeout) | an error value, never raised into a greenlet |
 //! | `gevent.GreenletExit` | [`GreenletError::Killed`](crate::GreenletError::Killed) | a failure, see [below](#a-kill-is-a-failure) |
-//! | uncaught exception in a greenlet | a panic: [`GreenletError::Panicked`](crate::GreenletError::Panicked) | the `<Greenlet> failed with ...` line goes to stderr; [`greenery::set_report_panics(false)`](crate::set_report_panics) silences it |
+//! | uncaught exception in a greenlet | a panic: [`GreenletError::Panicked`](crate::GreenletError::Panicked) | one `<Greenlet "name"> failed with panic: msg at file:line:col` line goes to stderr, in place of the traceback; [`greenery::set_report_panics(false)`](crate::set_report_panics) silences it |
 //! | `gevent.get_hub()` | [`greenery::run`](crate::run) | the hub is a private thread-local; `run` drives it |
 //!
 //! ## `gevent.Greenlet`
@@ -973,13 +973,15 @@
 //!
 //! # Two things a port runs into
 //!
-//! - **Panics and `RUST_BACKTRACE`.** A greenlet that panics is reported on stderr, by
-//!   greenery (`<Greenlet "name"> failed with panic: ...`) and, before that, by Rust's panic
-//!   hook. With `RUST_BACKTRACE=1` in the environment, the default hook captures a backtrace,
-//!   which can hold the whole hub for tens of milliseconds at the first panic, long enough for
-//!   timers to fire in another order than gevent's. A program whose greenlets are expected to
-//!   fail can install a quiet hook (`std::panic::set_hook(Box::new(|_| {}))`) and rely on
-//!   greenery's report line, which [`set_report_panics`](crate::set_report_panics) turns off.
+//! - **Panics are reported once, without a backtrace.** Where gevent prints a traceback and
+//!   `<Greenlet "name" at 0x..: f> failed with ValueError`, greenery prints one line on
+//!   stderr: `<Greenlet "name"> failed with panic: boom at src/main.rs:12:5` (the message and
+//!   where the panic was raised). Rust's panic hook stays quiet about panics in greenlets, so
+//!   `RUST_BACKTRACE=1` does not make a failing greenlet hold the hub while a backtrace is
+//!   captured: a port's output keeps gevent's order. Panics elsewhere (the main greenlet,
+//!   other threads) still go to the hook, yours if you installed one before the first
+//!   greenlet ran. [`set_report_panics(false)`](crate::set_report_panics) silences the
+//!   greenlet lines; its docs have the details.
 //! - **[`GreenletError`](crate::GreenletError) is `#[non_exhaustive]`.** A `match` needs a
 //!   wildcard arm beside `Killed` and `Panicked(message)`; `Panicked` holds the panic's
 //!   message, which is what gevent's `str(exception)` prints.

@@ -90,12 +90,13 @@
 //! ```
 //!
 //! A panic in a greenlet is caught: the greenlet fails with
-//! [`GreenletError::Panicked`](crate::GreenletError::Panicked) and a line is printed on stderr,
-//! as gevent prints an uncaught exception ([`set_report_panics`](crate::set_report_panics)
-//! turns it off). Greenlets still alive when [`run`](crate::run) returns are not dropped
-//! (a dropped tokio runtime drops its tasks): they stay parked on the thread's hub and go on
-//! at the next `run` on that thread. Kill them first, or use
-//! [`run_until_idle`](crate::run_until_idle) to wait for them.
+//! [`GreenletError::Panicked`](crate::GreenletError::Panicked) and one line with the message
+//! and the location is printed on stderr, as gevent prints an uncaught exception, in place of
+//! the panic hook's report ([`set_report_panics`](crate::set_report_panics) turns it off).
+//! Greenlets still alive when [`run`](crate::run) returns are not dropped (a dropped tokio
+//! runtime drops its tasks): they stay parked on the thread's hub and go on at the next `run`
+//! on that thread. Kill them first, or use [`run_until_idle`](crate::run_until_idle) to wait
+//! for them.
 //!
 //! # `select!`
 //!
