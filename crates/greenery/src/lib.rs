@@ -173,6 +173,9 @@ pub use greenery_pool as pool;
 #[doc(inline)]
 pub use greenery_actor as actor;
 
+#[doc(inline)]
+pub use greenery_runtime::testing;
+
 pub mod _guide;
 pub mod io;
 pub mod prelude;

@@ -19,6 +19,7 @@ use crate::blocking::Watch;
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
 use crate::run_info::Registry;
+use crate::testing::Scheduler;
 use crate::timers::Timers;
 
 /// How long the hub runs greenlets back to back before it polls timers and I/O (gevent's
@@ -78,6 +79,19 @@ struct Hub {
     external: Arc<AtomicUsize>,
     /// The clock and the timer heap.
     timers: RefCell<Timers>,
+    /// Set while a `testing::Builder` run owns this hub: deadlock detection, failures, and
+    /// the scheduler of an exploring run.
+    testing: RefCell<Option<Testing>>,
+    /// Whether `testing` has a scheduler: the one check the run queue makes in normal runs.
+    exploring: Cell<bool>,
+}
+
+/// A test run's state on its hub.
+struct Testing {
+    scheduler: Option<Scheduler>,
+    steps: u64,
+    /// Panics of greenlets, reported as failures of the run.
+    failures: Vec<String>,
 }
 
 /// The run queue proper.
@@ -157,6 +171,8 @@ thread_local! {
         watch: Watch::default(),
         external: Arc::new(AtomicUsize::new(0)),
         timers: RefCell::new(Timers::default()),
+        testing: RefCell::new(None),
+        exploring: Cell::new(false),
     };
 }
 
@@ -234,10 +250,10 @@ impl Hub {
     /// Runs the next job; returns `false` if there is none. Tasks woken from other threads
     /// join when the queue runs dry (and every few steps, see `drive`).
     fn run_one(&self) -> bool {
-        let mut next = self.jobs.borrow_mut().pop();
+        let mut next = self.pop();
         if next.is_none() {
             self.take_remote();
-            next = self.jobs.borrow_mut().pop();
+            next = self.pop();
         }
         let Some(job) = next else {
             return false;
@@ -254,6 +270,34 @@ impl Hub {
         }
         self.jobs.borrow_mut().seal();
         true
+    }
+
+    /// Takes the job to run next: gevent's FIFO order, or the test scheduler's choice among
+    /// the run queue while a test explores (this is the only place a schedule is chosen).
+    fn pop(&self) -> Option<Job> {
+        let mut jobs = self.jobs.borrow_mut();
+        if !self.exploring.get() {
+            return jobs.pop();
+        }
+        let mut testing = self.testing.borrow_mut();
+        let testing = testing.as_mut().expect("exploring in a test run");
+        testing.steps += 1;
+        jobs.seal();
+        // Jobs placed by `switch_then` run as they would: a switch is not a choice.
+        if !jobs.next.is_empty() || jobs.queue.len() < 2 {
+            return jobs.pop();
+        }
+        let candidates: Vec<Option<usize>> = jobs
+            .queue
+            .iter()
+            .map(|job| match job {
+                Job::Task(runnable) => Some(runnable.waker().data() as usize),
+                Job::Callback(_) => None,
+            })
+            .collect();
+        let scheduler = testing.scheduler.as_mut().expect("exploring");
+        let index = scheduler.choose(&candidates);
+        jobs.queue.remove(index)
     }
 
     /// Fires the timers due on the hub's clock, in (deadline, sequence) order: their tasks
@@ -444,6 +488,57 @@ pub(crate) fn with_running_timers<R>(f: impl FnOnce(&mut Timers) -> R) -> Option
     HUB.try_with(|hub| hub.running.get().then(|| f(&mut hub.timers.borrow_mut())))
         .ok()
         .flatten()
+}
+
+/// Fires this thread's due timers (see `Hub::fire_timers`).
+pub(crate) fn fire_timers() {
+    let _ = HUB.try_with(Hub::fire_timers);
+}
+
+/// Makes this thread's hub a test run's (deadlock detection on, greenlet panics recorded as
+/// failures), exploring under `scheduler` if given.
+pub(crate) fn set_testing(scheduler: Option<Scheduler>) {
+    HUB.with(|hub| {
+        hub.exploring.set(scheduler.is_some());
+        *hub.testing.borrow_mut() = Some(Testing {
+            scheduler,
+            steps: 0,
+            failures: Vec::new(),
+        });
+    });
+}
+
+/// Ends this thread's test run: the schedule's hash, its steps, and the greenlets' panics.
+pub(crate) fn take_testing() -> (u32, u64, Vec<String>) {
+    HUB.with(|hub| {
+        hub.exploring.set(false);
+        let testing = hub.testing.borrow_mut().take();
+        testing.map_or((0, 0, Vec::new()), |t| {
+            let hash = t.scheduler.as_ref().map_or(0, Scheduler::hash);
+            (hash, t.steps, t.failures)
+        })
+    })
+}
+
+/// Records a greenlet's panic as a failure of the test run, if one owns this hub.
+pub(crate) fn note_failure(failure: impl FnOnce() -> String) {
+    let _ = HUB.try_with(|hub| {
+        if let Some(testing) = hub.testing.borrow_mut().as_mut() {
+            testing.failures.push(failure());
+        }
+    });
+}
+
+/// What a test run prints when it deadlocks: who waits on what.
+fn deadlock_report() -> String {
+    #[cfg(feature = "run-info")]
+    let parked = crate::run_info().to_string();
+    #[cfg(not(feature = "run-info"))]
+    let parked = String::from("(the run-info feature shows who waits on what)\n");
+    format!(
+        "deadlock: every greenlet is parked, no timer is pending and nothing outside the hub \
+         is awaited, so none can ever run again:\n{parked}"
+    )
 }
 
 /// Runs `f` with this thread's blocking detection.
@@ -735,9 +830,11 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
 async fn park(hub: &Hub) {
     let mut alarm: Option<(Instant, async_io::Timer)> = None;
     poll_fn(|cx| {
-        if let Some(next) = hub.paused_jump() {
-            let _ = next;
+        if hub.paused_jump().is_some() {
             return Poll::Ready(());
+        }
+        if hub.deadlocked() {
+            panic!("{}", deadlock_report());
         }
         let next = hub.timers.borrow_mut().next_deadline();
         match (next, &mut alarm) {
@@ -770,6 +867,17 @@ async fn park(hub: &Hub) {
 }
 
 impl Hub {
+    /// In a test run, whether every greenlet is parked for good: nothing is queued, no timer
+    /// is pending, nothing outside the hub is awaited, and no wake-up came from another
+    /// thread (a test run owns its hub and expects none).
+    fn deadlocked(&self) -> bool {
+        self.testing.borrow().is_some()
+            && self.jobs.borrow().is_empty()
+            && self.external.load(Ordering::Relaxed) == 0
+            && self.remote.lock().queue.is_empty()
+            && self.timers.borrow_mut().next_deadline().is_none()
+    }
+
     /// With the clock paused and nothing outside the hub awaited, moves the clock to the next
     /// timer; returns that deadline (its timers fire at the next look).
     fn paused_jump(&self) -> Option<Instant> {

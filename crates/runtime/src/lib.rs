@@ -46,6 +46,7 @@ mod ident;
 mod notify;
 mod panic;
 mod run_info;
+pub mod testing;
 mod time;
 mod timers;
 mod trace;

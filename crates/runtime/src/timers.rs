@@ -122,11 +122,6 @@ impl Timers {
             }
         }
     }
-
-    /// Whether any live timer is registered.
-    pub(crate) fn is_empty(&mut self) -> bool {
-        self.next_deadline().is_none()
-    }
 }
 
 /// A point in time on the hub's clock, as a deadline: `None` is never.

@@ -77,6 +77,9 @@ pub(crate) fn renamed(info: &GreenletInfo, name: &str) {
 #[doc(hidden)]
 #[inline]
 pub fn finished(info: &GreenletInfo, ending: Ending<'_>) {
+    if let Ending::Panicked(message) = ending {
+        crate::hub::note_failure(|| format!("<Greenlet \"{}\"> panicked: {message}", info.name()));
+    }
     #[cfg(feature = "tracing")]
     info.span.in_scope(|| match ending {
         Ending::Returned => tracing::trace!(target: "greenery", "finish"),
