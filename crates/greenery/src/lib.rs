@@ -134,8 +134,8 @@ pub use greenery_runtime::run_info;
 #[doc(inline)]
 pub use greenery_runtime::{
     Blocked, GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn, greenlet_count,
-    max_blocking_time, now, on_blocking, report_panics, run, run_until_idle,
-    set_max_blocking_time, set_report_panics, sleep, timeout, wait_idle,
+    max_blocking_time, now, on_blocking, report_panics, run, run_until_idle, set_max_blocking_time,
+    set_report_panics, sleep, timeout, wait_idle,
 };
 
 #[cfg(feature = "event")]

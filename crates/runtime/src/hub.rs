@@ -532,7 +532,7 @@ pub(crate) fn note_failure(failure: impl FnOnce() -> String) {
 /// What a test run prints when it deadlocks: who waits on what.
 fn deadlock_report() -> String {
     #[cfg(feature = "run-info")]
-    let parked = crate::run_info().to_string();
+    let parked = crate::run_info::snapshot(None).to_string();
     #[cfg(not(feature = "run-info"))]
     let parked = String::from("(the run-info feature shows who waits on what)\n");
     format!(
@@ -663,7 +663,14 @@ pub fn report_panics() -> bool {
 /// ```
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    let called_at = std::panic::Location::caller();
+    run_at(std::panic::Location::caller(), future)
+}
+
+/// [`run`], with the main greenlet's spawn site given (a test run's caller).
+pub(crate) fn run_at<F: Future>(
+    called_at: &'static std::panic::Location<'static>,
+    future: F,
+) -> F::Output {
     ident::main_info().trace.set_spawned_at(called_at);
     HUB.with(|hub| {
         assert!(

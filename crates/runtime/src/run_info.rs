@@ -482,12 +482,18 @@ impl fmt::Display for RunInfo {
 #[cfg(feature = "run-info")]
 #[cfg_attr(docsrs, doc(cfg(feature = "run-info")))]
 pub fn run_info() -> RunInfo {
+    snapshot(Some(crate::current_info().id()))
+}
+
+/// The snapshot of [`run_info`], with `current` as the running greenlet (`None` from the
+/// hub itself, between two jobs).
+#[cfg(feature = "run-info")]
+pub(crate) fn snapshot(current: Option<GreenletId>) -> RunInfo {
     let main = crate::ident::main_info();
-    let current = crate::current_info().id();
     let snapshot = |info: &crate::GreenletInfo| {
         let trace = &info.trace;
         let waiting_on = trace.waiting.get();
-        let state = if info.id() == current {
+        let state = if Some(info.id()) == current {
             GreenletState::Running
         } else if !trace.started.get() {
             GreenletState::NotStarted

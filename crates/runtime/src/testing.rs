@@ -537,16 +537,18 @@ impl Builder {
     /// # Examples
     ///
     /// See [`Builder`].
+    #[track_caller]
     pub fn run<F, Fut>(self, body: F) -> Vec<Schedule>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        self.try_run(body).unwrap_or_else(|failed| match failed.payload {
-            // A single run in FIFO order fails as the body did (`#[should_panic]` sees it).
-            Some(payload) => resume_unwind(payload),
-            None => panic!("{failed}"),
-        })
+        self.try_run(body)
+            .unwrap_or_else(|failed| match failed.payload {
+                // A single run in FIFO order fails as the body did (`#[should_panic]` sees it).
+                Some(payload) => resume_unwind(payload),
+                None => panic!("{failed}"),
+            })
     }
 
     /// As [`run`](Builder::run), but a failed run is returned instead of panicking.
@@ -594,11 +596,13 @@ impl Builder {
     /// assert!(failed.message().contains("assertion `left == right` failed"));
     /// assert!(failed.schedule().is_some());
     /// ```
+    #[track_caller]
     pub fn try_run<F, Fut>(self, body: F) -> Result<Vec<Schedule>, Failed>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + 'static,
     {
+        let at = std::panic::Location::caller();
         assert!(
             self.explore != Some(0),
             "explore = 0: a test must run at least one schedule"
@@ -622,7 +626,7 @@ impl Builder {
             _ => None,
         });
         if let Some(schedule) = replay {
-            let ran = run_one(&body, Some(schedule), true, 1000).map_err(|f| f.of(1, 1))?;
+            let ran = run_one(at, &body, Some(schedule), true, 1000).map_err(|f| f.of(1, 1))?;
             if let (Some(expected), Some(got)) = (schedule.hash, ran.hash) {
                 assert_eq!(
                     expected, got,
@@ -634,7 +638,7 @@ impl Builder {
             return Ok(vec![ran]);
         }
         let Some(schedules) = self.explore else {
-            run_one(&body, None, self.start_paused, 0).map_err(|f| f.of(1, 1))?;
+            run_one(at, &body, None, self.start_paused, 0).map_err(|f| f.of(1, 1))?;
             return Ok(Vec::new());
         };
         let mut master = Rng(self.seed.map_or_else(fresh_seed, |s| s.seed));
@@ -646,7 +650,7 @@ impl Builder {
                 seed: master.next(),
                 hash: None,
             };
-            let done = run_one(&body, Some(schedule), true, expected_steps)
+            let done = run_one(at, &body, Some(schedule), true, expected_steps)
                 .map_err(|f| f.of(n + 1, schedules))?;
             ran.push(done);
             expected_steps = LAST_STEPS.with(std::cell::Cell::get).max(1);
@@ -772,6 +776,7 @@ impl Error for Failed {}
 
 /// Runs `body` once on a fresh thread, under `schedule` (FIFO if `None`).
 fn run_one<F, Fut>(
+    at: &'static std::panic::Location<'static>,
     body: &Arc<F>,
     schedule: Option<Schedule>,
     paused: bool,
@@ -789,7 +794,7 @@ where
                 pause();
             }
             crate::hub::set_testing(schedule.map(|s| Scheduler::new(s, expected_steps)));
-            let outcome = catch_unwind(AssertUnwindSafe(|| crate::run(body())));
+            let outcome = catch_unwind(AssertUnwindSafe(|| crate::hub::run_at(at, body())));
             let (hash, steps, failures) = crate::hub::take_testing();
             match outcome {
                 Err(payload) => Err(payload),

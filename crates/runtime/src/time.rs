@@ -56,9 +56,7 @@ pub struct Sleep {
 
 #[derive(Debug)]
 enum SleepInner {
-    Yield {
-        yielded: bool,
-    },
+    Yield { yielded: bool },
     Timer(Timer),
 }
 

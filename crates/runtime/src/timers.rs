@@ -83,7 +83,11 @@ impl Timers {
 
     /// Forgets the timer of `slot` (dropped, or fired and polled).
     fn cancel(&mut self, slot: u32, seq: u64) {
-        if self.slots.get(slot as usize).is_some_and(|(s, _)| *s == seq) {
+        if self
+            .slots
+            .get(slot as usize)
+            .is_some_and(|(s, _)| *s == seq)
+        {
             self.slots.remove(slot as usize);
         }
     }
@@ -101,7 +105,11 @@ impl Timers {
     /// The deadline of the soonest live timer.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(Reverse((deadline, seq, slot))) = self.heap.peek() {
-            if self.slots.get(*slot as usize).is_some_and(|(s, _)| s == seq) {
+            if self
+                .slots
+                .get(*slot as usize)
+                .is_some_and(|(s, _)| s == seq)
+            {
                 return Some(*deadline);
             }
             self.heap.pop();
@@ -117,7 +125,11 @@ impl Timers {
                 break;
             }
             self.heap.pop();
-            if self.slots.get(slot as usize).is_some_and(|(s, _)| *s == seq) {
+            if self
+                .slots
+                .get(slot as usize)
+                .is_some_and(|(s, _)| *s == seq)
+            {
                 into.push(self.slots.remove(slot as usize).1);
             }
         }
@@ -156,7 +168,10 @@ pub(crate) struct Timer {
 enum Reg {
     None,
     /// Registered in the heap of the hub whose thread has this tag, at this slot.
-    Hub { tag: usize, slot: u32 },
+    Hub {
+        tag: usize,
+        slot: u32,
+    },
     /// Polled where no hub runs: an async-io timer.
     Fallback(async_io::Timer),
 }
