@@ -1,4 +1,4 @@
-//! W1-W9: greenery against tokio (current-thread runtime) and raw smol, interleaved in one run.
+//! W1-W10: greenery against tokio (current-thread runtime) and raw smol, interleaved in one run.
 //!
 //! `cargo bench -p greenery-bench --bench side_by_side -- [--json] [--reps N] [W1 W3 ...]`
 
@@ -11,6 +11,7 @@ mod w6_pool_map;
 mod w7_idle_memory;
 mod w8_subprocess;
 mod w9_actor;
+mod w10_timers;
 
 use greenery_bench::{Outcome, json_line, table};
 
@@ -27,6 +28,7 @@ const WORKLOADS: &[(&str, Entry)] = &[
     ("W7", w7_idle_memory::run),
     ("W8", w8_subprocess::run),
     ("W9", w9_actor::run),
+    ("W10", w10_timers::run),
 ];
 
 fn main() {
