@@ -1,10 +1,132 @@
 //! Deterministic tests: a paused clock, schedules that depart from gevent's FIFO order on
 //! purpose, and deadlock reports.
 //!
-//! The hub's part lives here: the clock controls ([`pause`], [`resume`], [`advance`]), the
-//! [`Scheduler`] that the hub asks which job runs next while a test explores, and the
-//! [`Builder`] that runs a test body once or under many seeded schedules. The facade
-//! re-exports it as `greenery::testing`, whose docs are the guide.
+//! greenery runs greenlets in one order, gevent's; this module turns that into tests that
+//! run in no time, find ordering bugs that FIFO order hides, and say who waits on what when
+//! nothing can run. `#[greenery::test]` (with the `macros` feature) writes the [`Builder`]
+//! call for you.
+//!
+//! # Virtual time
+//!
+//! A test whose clock is paused ([`Builder::start_paused`], [`pause`]) does not wait for its
+//! timers: when no greenlet can run, the clock jumps to the next timer. [`now`](crate::now)
+//! reads that clock; [`advance`] moves it by hand.
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::testing::Builder;
+//!
+//! Builder::new().start_paused(true).run(|| async {
+//!     let start = greenery::now();
+//!     // A retry loop with a 30 s back-off: 5 minutes of virtual time, no real time.
+//!     for _ in 0..10 {
+//!         greenery::sleep(Duration::from_secs(30)).await;
+//!     }
+//!     assert_eq!(greenery::now() - start, Duration::from_secs(300));
+//! });
+//! ```
+//!
+//! The clock only jumps while no greenlet waits on something outside the hub: a socket of
+//! `greenery::net`, a child process (`Popen::wait`, `communicate`), a `ThreadPool` job.
+//! Those take their real time, and a `timeout` around them cannot fire early, which is where
+//! tokio's auto-advance goes wrong. A raw async-io timer or socket is invisible to the hub:
+//! use greenery's.
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::testing::Builder;
+//!
+//! Builder::new().start_paused(true).run(|| async {
+//!     let pool = greenery::pool::ThreadPool::new(1);
+//!     let job = pool.spawn(|| (1..=1000u64).sum::<u64>());
+//!     // The job runs on a real thread: the paused clock waits for it.
+//!     let sum = greenery::timeout(Duration::from_millis(1), job).await;
+//!     assert_eq!(sum, Ok(Ok(500_500)));
+//! });
+//! ```
+//!
+//! # Deadlock reports
+//!
+//! A test run owns its hub. When every greenlet is parked, no timer is pending and nothing
+//! outside the hub is awaited, nothing can ever wake them: the run fails at once with the
+//! spawn tree and what each greenlet waits on, instead of hanging.
+//!
+//! ```
+//! use greenery::event::Event;
+//! use greenery::testing::Builder;
+//!
+//! let failed = Builder::new()
+//!     .try_run(|| async {
+//!         let never = Event::new();
+//!         let stuck = greenery::spawn(async move { never.wait().await });
+//!         stuck.join().await;
+//!     })
+//!     .unwrap_err();
+//! assert!(failed.message().starts_with("deadlock: every greenlet is parked"));
+//! // MainGreenlet (id 0), waiting on join of greenlet 1, spawned at src/lib.rs:6:10
+//! //  +--- Greenlet-1 (id 1), waiting on Event 0x7f2c58000c30, spawned at src/lib.rs:8:21
+//! assert!(failed.message().contains("waiting on Event 0x"));
+//! ```
+//!
+//! A plain [`run`](crate::run) never reports a deadlock: another thread may hold a clone of
+//! a `Send` primitive and set it later.
+//!
+//! # Exploring schedules
+//!
+//! [`Builder::explore`] runs the body under many seeded schedules that depart from FIFO on
+//! purpose: each time the hub picks the next greenlet to run, it picks a random one of those
+//! that could run (or, with [`Builder::pct_depth`], follows PCT's random priorities, which
+//! finds bugs that need a few specific orderings). Every choice goes through one place in the
+//! hub, which in a normal run is gevent's FIFO. A failure prints the schedule;
+//! `GREENERY_SEED=<schedule> cargo test <name>` replays exactly that run.
+//!
+//! ```
+//! use std::cell::Cell;
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//! use greenery::testing::Builder;
+//!
+//! // Check-then-act: both callers find the cache empty and both fetch. FIFO order hides it
+//! // (the second caller starts after the first has filled the cache).
+//! let failed = Builder::new()
+//!     .explore(1000)
+//!     .try_run(|| async {
+//!         let cached = Rc::new(Cell::new(None));
+//!         let fetches = Rc::new(Cell::new(0));
+//!         let lookup = |delay: u32| {
+//!             let (cached, fetches) = (cached.clone(), fetches.clone());
+//!             greenery::spawn(async move {
+//!                 for _ in 0..delay {
+//!                     greenery::sleep(Duration::ZERO).await;
+//!                 }
+//!                 if cached.get().is_none() {
+//!                     fetches.set(fetches.get() + 1);
+//!                     greenery::sleep(Duration::ZERO).await; // the fetch
+//!                     cached.set(Some(42));
+//!                 }
+//!             })
+//!         };
+//!         greenery::joinall([lookup(0), lookup(2)]).await.unwrap();
+//!         assert_eq!(fetches.get(), 1, "fetched twice");
+//!     })
+//!     .unwrap_err();
+//! println!("{failed}");
+//! // greenery::testing: schedule 3 of 1000 failed: assertion `left == right` failed: fetched twice
+//! // schedule: random-6e2c0a5f3b1d7e49-1c9a5e2d
+//! // replay it with GREENERY_SEED=random-6e2c0a5f3b1d7e49-1c9a5e2d
+//! assert!(failed.message().contains("fetched twice"));
+//! ```
+//!
+//! A replayed schedule string carries the hash of the choices it made; replayed on a
+//! program that has changed, it is refused rather than silently exploring something else.
+//! The exploration needs the body to be deterministic apart from the schedule: no real
+//! time (an exploring run's clock is paused), no randomness of its own.
+//!
+//! # What a test run checks
+//!
+//! A panic in the body or in any greenlet fails the run (the panic is still reported the
+//! usual way). Each run gets a fresh thread, so a fresh hub: greenlet ids start at 1 and
+//! nothing carries over from one schedule to the next.
 
 use std::any::Any;
 use std::collections::HashMap;
