@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -139,7 +139,12 @@ impl Jobs {
 /// Tasks woken from other threads, waiting to join the hub's run queue, and the waker of the
 /// parked hub. One lock guards both, so a wake cannot slip between the hub's last look and its
 /// parking.
-struct Remote(Mutex<RemoteState>);
+struct Remote {
+    state: Mutex<RemoteState>,
+    /// Set when a task joins `queue`: the busy hub checks it after every job, so a wake-up
+    /// from another thread joins the run queue at the next job boundary.
+    pending: AtomicBool,
+}
 
 struct RemoteState {
     queue: Vec<Runnable>,
@@ -148,7 +153,7 @@ struct RemoteState {
 
 impl Remote {
     fn lock(&self) -> std::sync::MutexGuard<'_, RemoteState> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -162,7 +167,10 @@ thread_local! {
             parked: None,
         }),
         front: Cell::new(false),
-        remote: Arc::new(Remote(Mutex::new(RemoteState { queue: Vec::new(), waker: None }))),
+        remote: Arc::new(Remote {
+            state: Mutex::new(RemoteState { queue: Vec::new(), waker: None }),
+            pending: AtomicBool::new(false),
+        }),
         running: Cell::new(false),
         greenlets: Cell::new(0),
         idle: RefCell::new(Vec::new()),
@@ -193,6 +201,7 @@ fn schedule(remote: &Arc<Remote>, runnable: Runnable) {
         let waker = {
             let mut state = remote.lock();
             state.queue.push(runnable);
+            remote.pending.store(true, Ordering::Release);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -238,7 +247,11 @@ impl Hub {
 
     /// Moves tasks woken from other threads to the back of the run queue.
     fn take_remote(&self) {
-        let woken = std::mem::take(&mut self.remote.lock().queue);
+        let woken = {
+            let mut state = self.remote.lock();
+            self.remote.pending.store(false, Ordering::Relaxed);
+            std::mem::take(&mut state.queue)
+        };
         if !woken.is_empty() {
             self.jobs
                 .borrow_mut()
@@ -248,7 +261,8 @@ impl Hub {
     }
 
     /// Runs the next job; returns `false` if there is none. Tasks woken from other threads
-    /// join when the queue runs dry (and every few steps, see `drive`).
+    /// join when the queue runs dry, and after any job that `Remote::pending` flags (see
+    /// `drive`).
     fn run_one(&self) -> bool {
         let mut next = self.pop();
         if next.is_none() {
@@ -811,7 +825,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
             }
             if hub.run_one() {
                 steps += 1;
-                if steps % CLOCK_CHECK_EVERY == 0 {
+                if hub.remote.pending.load(Ordering::Acquire) {
                     hub.take_remote();
                 }
                 if steps % CLOCK_CHECK_EVERY == 0 && last_poll.elapsed() >= SWITCH_INTERVAL {
