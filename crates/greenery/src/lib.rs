@@ -124,7 +124,8 @@ struct ReadmeDoctests;
 
 #[doc(inline)]
 pub use greenery_hub::{
-    Greenlet, GreenletError, GreenletId, GreenletRef, Iwait, JoinAll, LinkId, Timeout, Wait,
+    Greenlet, GreenletError, GreenletId, GreenletRef, Hubs, Iwait, JoinAll, LinkId,
+    RemoteGreenlet, Timeout, Wait,
     WaitReady, Waitable, current, iwait, joinall, killall, spawn, spawn_later, wait,
 };
 #[cfg(feature = "run-info")]

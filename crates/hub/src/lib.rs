@@ -42,10 +42,12 @@
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
 mod greenlet;
+mod hubs;
 mod wait;
 
 #[doc(hidden)]
 pub use greenlet::spawn_at;
+pub use hubs::{Hubs, RemoteGreenlet};
 pub use greenlet::{Greenlet, GreenletError, GreenletRef, LinkId, current, spawn, spawn_later};
 pub use wait::{Iwait, JoinAll, Wait, WaitReady, Waitable, iwait, joinall, killall, wait};
 

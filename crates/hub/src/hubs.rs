@@ -1,0 +1,658 @@
+//! Hubs on every core: one hub per thread, greenlets placed on the least loaded one, and
+//! handles to them (`RemoteGreenlet`) usable from any hub or plain thread.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use async_channel::{Receiver, Sender};
+use event_listener::Event;
+
+use crate::greenlet::{GreenletError, spawn_at};
+
+/// What a hub thread is asked to do.
+enum Command {
+    /// Spawns a greenlet: the boxed work builds its future on the hub and wires its outcome.
+    Spawn(Box<dyn FnOnce(&Rc<Local>) + Send>),
+    /// Kills the greenlet placed with this number, without waiting.
+    Kill(u64),
+}
+
+/// What a hub thread knows of the greenlets placed on it: how to kill each, and how to fail
+/// each if the thread dies.
+#[derive(Default)]
+struct Local {
+    placed: RefCell<HashMap<u64, Placed>>,
+}
+
+struct Placed {
+    kill: Rc<dyn Fn()>,
+    fail: Box<dyn Fn(GreenletError)>,
+}
+
+impl Local {
+    /// Kills the placed greenlet `id` (without holding the table: a kill may run links).
+    fn kill(&self, id: u64) {
+        let kill = self.placed.borrow().get(&id).map(|placed| placed.kill.clone());
+        if let Some(kill) = kill {
+            kill();
+        }
+    }
+}
+
+/// One hub of a [`Hubs`], as the other threads see it.
+struct Remote {
+    commands: Sender<Command>,
+    /// Greenlets placed here and not finished: the placement's measure of load.
+    load: AtomicUsize,
+    /// Set once the hub's thread is gone (shut down, or panicked outside a greenlet).
+    gone: AtomicBool,
+}
+
+struct Shared {
+    hubs: Vec<Remote>,
+    /// Round robin among equally loaded hubs.
+    next: AtomicUsize,
+    /// The number of the next greenlet placed, across all hubs.
+    ids: AtomicU64,
+}
+
+/// A set of hubs, one per thread, to run greenlets on every core (greenery's answer to
+/// gevent's one process per core).
+///
+/// [`spawn`](Hubs::spawn) builds a greenlet's future on the least loaded hub (the fewest
+/// greenlets placed there and not finished) and returns a [`RemoteGreenlet`], whose `join`,
+/// `get` and `kill` work from a greenlet on any hub and, through any executor's `block_on`,
+/// from a plain thread. Each greenlet stays on its hub; its future need not be `Send`, only
+/// the closure that builds it and its output.
+///
+/// The primitives that are `Send + Sync` (`Event`, `AsyncResult`, `Queue`, `Channel`,
+/// `Semaphore`, `Lock`) connect greenlets on different hubs; see the example.
+///
+/// [`shutdown`](Hubs::shutdown), or dropping the `Hubs`, kills the greenlets left on every hub
+/// and joins the threads. A hub whose thread panics outside any greenlet is reported on stderr,
+/// and the greenlets placed on it fail with [`GreenletError::Panicked`] instead of hanging
+/// their joiners.
+///
+/// # Examples
+///
+/// A work queue feeding a worker greenlet on every hub:
+///
+/// ```
+/// use greenery::Hubs;
+/// use greenery::queue::Queue;
+///
+/// let hubs = Hubs::new(2);
+/// let jobs: Queue<u64> = Queue::unbounded();
+/// let workers: Vec<_> = (0..hubs.len())
+///     .map(|_| {
+///         let jobs = jobs.clone();
+///         hubs.spawn(move || async move {
+///             let mut sum = 0;
+///             while let Ok(n) = jobs.get().await {
+///                 sum += n * n;
+///             }
+///             sum
+///         })
+///     })
+///     .collect();
+/// greenery::run(async {
+///     for n in 1..=100 {
+///         jobs.put(n).await.unwrap();
+///     }
+///     jobs.shutdown();
+///     let mut total = 0;
+///     for worker in &workers {
+///         total += worker.get().await.unwrap();
+///     }
+///     assert_eq!(total, (1..=100).map(|n| n * n).sum::<u64>());
+/// });
+/// hubs.shutdown();
+/// ```
+pub struct Hubs {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Hubs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loads: Vec<_> = self
+            .shared
+            .hubs
+            .iter()
+            .map(|hub| hub.load.load(Ordering::Relaxed))
+            .collect();
+        f.debug_struct("Hubs").field("loads", &loads).finish()
+    }
+}
+
+impl Hubs {
+    /// Starts `n` hubs, each on its own thread (`greenery-hub-0`, `greenery-hub-1`, ...).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` is 0, or if a thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// let hubs = greenery::Hubs::new(cores);
+    /// assert_eq!(hubs.len(), cores);
+    /// ```
+    pub fn new(n: usize) -> Hubs {
+        assert!(n > 0, "Hubs::new(0): at least one hub is needed");
+        let mut hubs = Vec::with_capacity(n);
+        let mut receivers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (commands, receiver) = async_channel::unbounded();
+            hubs.push(Remote {
+                commands,
+                load: AtomicUsize::new(0),
+                gone: AtomicBool::new(false),
+            });
+            receivers.push(receiver);
+        }
+        let shared = Arc::new(Shared {
+            hubs,
+            next: AtomicUsize::new(0),
+            ids: AtomicU64::new(0),
+        });
+        let threads = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(index, receiver)| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("greenery-hub-{index}"))
+                    .spawn(move || hub_thread(&shared, index, &receiver))
+                    .expect("a thread for a hub")
+            })
+            .collect();
+        Hubs { shared, threads }
+    }
+
+    /// The number of hubs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(greenery::Hubs::new(3).len(), 3);
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // Never empty.
+    pub fn len(&self) -> usize {
+        self.shared.hubs.len()
+    }
+
+    /// Spawns a greenlet on the least loaded hub: `make` runs there and builds its future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// let answer = hubs.spawn(|| async { 6 * 7 });
+    /// assert_eq!(greenery::run(answer.get()), Ok(42));
+    /// ```
+    #[track_caller]
+    pub fn spawn<F, Fut>(&self, make: F) -> RemoteGreenlet<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let hub = self.least_loaded();
+        self.spawn_at_hub(Location::caller(), hub, make)
+    }
+
+    /// Spawns a greenlet on hub `hub` (0 to `len() - 1`).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `hub` is not below [`len`](Hubs::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// let g = hubs.spawn_on(1, || async { std::thread::current().name().map(String::from) });
+    /// assert_eq!(g.hub(), 1);
+    /// let name = greenery::run(g.get()).unwrap();
+    /// assert_eq!(name.as_deref(), Some("greenery-hub-1"));
+    /// ```
+    #[track_caller]
+    pub fn spawn_on<F, Fut>(&self, hub: usize, make: F) -> RemoteGreenlet<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        assert!(
+            hub < self.len(),
+            "Hubs::spawn_on({hub}): there are {} hubs",
+            self.len()
+        );
+        self.spawn_at_hub(Location::caller(), hub, make)
+    }
+
+    /// The hub with the fewest greenlets placed and not finished; ties go round robin.
+    fn least_loaded(&self) -> usize {
+        let hubs = &self.shared.hubs;
+        let start = self.shared.next.fetch_add(1, Ordering::Relaxed) % hubs.len();
+        (0..hubs.len())
+            .map(|offset| (start + offset) % hubs.len())
+            .filter(|&hub| !hubs[hub].gone.load(Ordering::Relaxed))
+            .min_by_key(|&hub| hubs[hub].load.load(Ordering::Relaxed))
+            .unwrap_or(start)
+    }
+
+    fn spawn_at_hub<F, Fut>(
+        &self,
+        at: &'static Location<'static>,
+        hub: usize,
+        make: F,
+    ) -> RemoteGreenlet<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        let id = self.shared.ids.fetch_add(1, Ordering::Relaxed);
+        let state = Arc::new(State::default());
+        let remote = &self.shared.hubs[hub];
+        remote.load.fetch_add(1, Ordering::Relaxed);
+        let handle = RemoteGreenlet {
+            state: state.clone(),
+            shared: self.shared.clone(),
+            hub,
+            id,
+        };
+        let shared = self.shared.clone();
+        let work = Box::new(move |local: &Rc<Local>| {
+            let finish = {
+                let (state, shared) = (state.clone(), shared.clone());
+                move |outcome| {
+                    if state.finish(outcome) {
+                        shared.hubs[hub].load.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+            };
+            let future = match catch_unwind(AssertUnwindSafe(make)) {
+                Ok(future) => future,
+                Err(payload) => {
+                    let message = greenery_runtime::__private::panic_message(&*payload);
+                    finish(Err(GreenletError::Panicked(message)));
+                    return;
+                }
+            };
+            let greenlet = spawn_at(at, future);
+            let finish = Rc::new(finish);
+            let on_end = finish.clone();
+            let placed = Rc::downgrade(local);
+            greenlet.link(move |greenlet| {
+                let outcome = match greenlet.take() {
+                    Some(value) => Ok(value),
+                    None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
+                };
+                on_end(outcome);
+                if let Some(local) = placed.upgrade() {
+                    local.placed.borrow_mut().remove(&id);
+                }
+            });
+            local.placed.borrow_mut().insert(
+                id,
+                Placed {
+                    kill: Rc::new(move || greenlet.kill_nowait()),
+                    fail: Box::new(move |error| finish(Err(error))),
+                },
+            );
+        });
+        if remote.commands.try_send(Command::Spawn(work)).is_err() {
+            handle.state.finish(Err(gone(hub)));
+            remote.load.fetch_sub(1, Ordering::Relaxed);
+        }
+        handle
+    }
+
+    /// Kills the greenlets left on every hub, lets each hub run until they are gone, and
+    /// joins the threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// let forever = hubs.spawn(|| std::future::pending::<()>());
+    /// hubs.shutdown();
+    /// let outcome = greenery::run(forever.get());
+    /// assert_eq!(outcome, Err(greenery::GreenletError::Killed));
+    /// ```
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        for hub in &self.shared.hubs {
+            hub.commands.close();
+        }
+        for thread in self.threads.drain(..) {
+            // A hub thread that panicked was reported there.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Hubs {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn gone(hub: usize) -> GreenletError {
+    GreenletError::Panicked(format!(
+        "hub {hub} is gone (shut down, or its thread panicked outside any greenlet)"
+    ))
+}
+
+/// A hub's thread: runs commands until the `Hubs` closes its channel, then kills what is
+/// left. If the thread panics outside a greenlet, the greenlets placed on it fail.
+fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) {
+    let local = Rc::new(Local::default());
+    /// Fails what is still placed here, and marks the hub gone, however the thread ends.
+    struct Gone<'a>(&'a Shared, usize, Rc<Local>);
+    impl Drop for Gone<'_> {
+        fn drop(&mut self) {
+            let Gone(shared, index, local) = self;
+            shared.hubs[*index].gone.store(true, Ordering::Relaxed);
+            shared.hubs[*index].commands.close();
+            let error = if std::thread::panicking() {
+                eprintln!("greenery: hub {index} panicked outside any greenlet; its greenlets fail");
+                GreenletError::Panicked(format!("hub {index} panicked outside any greenlet"))
+            } else {
+                GreenletError::Killed
+            };
+            let left: Vec<_> = local.placed.borrow_mut().drain().collect();
+            for (_, placed) in left {
+                (placed.fail)(error.clone());
+            }
+        }
+    }
+    let _gone = Gone(shared, index, local.clone());
+    greenery_runtime::run(async {
+        while let Ok(command) = commands.recv().await {
+            match command {
+                Command::Spawn(work) => work(&local),
+                Command::Kill(id) => local.kill(id),
+            }
+        }
+        // Shut down: kill what is left, and let it die (destructors run on this hub).
+        let left: Vec<_> = local.placed.borrow().keys().copied().collect();
+        for id in left {
+            local.kill(id);
+        }
+        greenery_runtime::wait_idle().await;
+    });
+}
+
+/// The outcome of a greenlet placed by [`Hubs`], shared with its handles.
+struct State<T> {
+    outcome: Mutex<Outcome<T>>,
+    done: Event,
+    finished: AtomicBool,
+}
+
+enum Outcome<T> {
+    Running,
+    Done(Result<T, GreenletError>),
+    /// The value was taken out.
+    Taken,
+}
+
+impl<T> Default for State<T> {
+    fn default() -> Self {
+        State {
+            outcome: Mutex::new(Outcome::Running),
+            done: Event::new(),
+            finished: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// Records the outcome (the first one wins) and wakes the joiners; returns whether this
+    /// call finished it.
+    fn finish(&self, outcome: Result<T, GreenletError>) -> bool {
+        {
+            let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
+            if !matches!(*slot, Outcome::Running) {
+                return false;
+            }
+            *slot = Outcome::Done(outcome);
+        }
+        self.finished.store(true, Ordering::Release);
+        self.done.notify(usize::MAX);
+        true
+    }
+
+    async fn wait(&self) {
+        loop {
+            if self.finished.load(Ordering::Acquire) {
+                return;
+            }
+            let listener = self.done.listen();
+            if self.finished.load(Ordering::Acquire) {
+                return;
+            }
+            listener.await;
+        }
+    }
+}
+
+/// A handle to a greenlet placed by [`Hubs::spawn`] on one of its hubs.
+///
+/// It is `Send + Sync` and cloneable; its futures work on any hub, in a plain thread's
+/// `block_on`, or in another executor.
+///
+/// # Examples
+///
+/// ```
+/// let hubs = greenery::Hubs::new(2);
+/// let g = hubs.spawn(|| async { "hello from a hub" });
+/// greenery::run(async {
+///     g.join().await;
+///     assert!(g.ready());
+///     assert_eq!(g.get().await, Ok("hello from a hub"));
+/// });
+/// ```
+pub struct RemoteGreenlet<T> {
+    state: Arc<State<T>>,
+    shared: Arc<Shared>,
+    hub: usize,
+    id: u64,
+}
+
+impl<T> Clone for RemoteGreenlet<T> {
+    fn clone(&self) -> Self {
+        RemoteGreenlet {
+            state: self.state.clone(),
+            shared: self.shared.clone(),
+            hub: self.hub,
+            id: self.id,
+        }
+    }
+}
+
+impl<T> fmt::Debug for RemoteGreenlet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteGreenlet")
+            .field("hub", &self.hub)
+            .field("id", &self.id)
+            .field("ready", &self.state.finished.load(Ordering::Acquire))
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> RemoteGreenlet<T> {
+    /// The hub it runs on (0 to `Hubs::len() - 1`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// assert_eq!(hubs.spawn_on(0, || async {}).hub(), 0);
+    /// ```
+    pub fn hub(&self) -> usize {
+        self.hub
+    }
+
+    /// Returns `true` once it has finished, in any way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| async {});
+    /// greenery::run(g.join());
+    /// assert!(g.ready());
+    /// ```
+    pub fn ready(&self) -> bool {
+        self.state.finished.load(Ordering::Acquire)
+    }
+
+    /// Waits until it has finished, in any way.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| greenery::sleep(std::time::Duration::from_millis(1)));
+    /// greenery::run(g.join());
+    /// assert!(g.ready());
+    /// ```
+    pub async fn join(&self) {
+        self.state.wait().await;
+    }
+
+    /// Waits until it has finished and returns its value, or how it failed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`GreenletError::Panicked`] if it panicked (or its hub died),
+    /// [`GreenletError::Killed`] if it was killed.
+    ///
+    /// # Panics
+    ///
+    /// Panics if its value was taken out with [`take`](RemoteGreenlet::take).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| async { 1 + 1 });
+    /// assert_eq!(greenery::run(g.get()), Ok(2));
+    /// ```
+    pub async fn get(&self) -> Result<T, GreenletError>
+    where
+        T: Clone,
+    {
+        self.join().await;
+        match &*self.state.outcome.lock().unwrap_or_else(PoisonError::into_inner) {
+            Outcome::Done(outcome) => outcome.clone(),
+            Outcome::Taken => panic!("RemoteGreenlet::get after its value was taken"),
+            Outcome::Running => unreachable!("joined"),
+        }
+    }
+
+    /// Takes its value out, once it finished with one (for a value that is not `Clone`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| async { vec![1, 2, 3] });
+    /// greenery::run(g.join());
+    /// assert_eq!(g.take(), Some(vec![1, 2, 3]));
+    /// assert_eq!(g.take(), None);
+    /// ```
+    pub fn take(&self) -> Option<T> {
+        let mut outcome = self
+            .state
+            .outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *outcome, Outcome::Taken) {
+            Outcome::Done(Ok(value)) => Some(value),
+            other => {
+                *outcome = other;
+                None
+            }
+        }
+    }
+
+    /// Returns how it failed, once it has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| std::future::pending::<()>());
+    /// greenery::run(g.kill());
+    /// assert_eq!(g.error(), Some(greenery::GreenletError::Killed));
+    /// ```
+    pub fn error(&self) -> Option<GreenletError> {
+        match &*self.state.outcome.lock().unwrap_or_else(PoisonError::into_inner) {
+            Outcome::Done(Err(error)) => Some(error.clone()),
+            _ => None,
+        }
+    }
+
+    /// Asks its hub to kill it, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| std::future::pending::<()>());
+    /// g.kill_nowait();
+    /// greenery::run(g.join());
+    /// ```
+    pub fn kill_nowait(&self) {
+        if !self.ready() {
+            let _ = self.shared.hubs[self.hub]
+                .commands
+                .try_send(Command::Kill(self.id));
+        }
+    }
+
+    /// Kills it and waits until it is dead (its destructors ran on its hub).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: the kill is sent at the first poll; dropped after that, it still
+    /// happens.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(1);
+    /// let g = hubs.spawn(|| std::future::pending::<()>());
+    /// greenery::run(g.kill());
+    /// assert!(g.ready());
+    /// ```
+    pub async fn kill(&self) {
+        self.kill_nowait();
+        self.join().await;
+    }
+}
