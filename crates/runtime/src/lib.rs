@@ -74,8 +74,8 @@ pub mod futures {
 /// Building blocks shared by greenery's own crates; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
     pub use crate::hub::{External, ExternalWait, external, external_waits};
+    pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
     pub use crate::run_info::{Recording, record_wait, recording};
     pub use crate::trace::{Ending, finished};
     pub use crate::waitlist::{Ticket, WaitList};
