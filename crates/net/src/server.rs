@@ -236,7 +236,9 @@ struct Shared {
 /// # Differences from gevent
 ///
 /// - Handlers run in a [`Group`] by default, which `stop` waits for and kills like a pool;
-///   gevent's default `spawn` does not track them, so its `stop` leaves them running.
+///   gevent's default `spawn` does not track them, so its `stop` leaves them running. gevent's
+///   `spawn=` takes a pool, a number or a function, not a group (`spawn=group.spawn` runs the
+///   handlers in one, which its `stop` then leaves running); `with_spawn` takes either.
 /// - A connection aborted or an interrupted call before `accept` returns it
 ///   (`ECONNABORTED`, `EINTR`) is skipped silently, without a pause.
 /// - Dropping a pending [`serve_forever`](StreamServer::serve_forever) (killing its greenlet)
