@@ -1,16 +1,17 @@
 # The gevent program that examples/src/bin/chat_server.rs ports; chat_server.out is its output.
 #
-# A TCP chat server on 127.0.0.1, port 0: an acceptor greenlet spawns a handler per client
-# into a Group; each client has an outbound Queue drained by a writer greenlet; what a client
-# says is broadcast to all the others. Setting the `stop` Event stops the server gracefully:
-# it stops accepting, says goodbye to every client and closes their connections, then waits
-# for the handlers. Scripted clients run in the same program; the main greenlet reads each
+# A TCP chat server on 127.0.0.1, port 0: a StreamServer runs a handler per client in a
+# Group; each client has an outbound Queue drained by a writer greenlet; what a client says is
+# broadcast to all the others. Setting the `stop` Event stops the server gracefully: it stops
+# accepting, says goodbye to every client and closes their connections, then waits for the
+# handlers. Scripted clients run in the same program; the main greenlet reads each
 # expected line before going on, so every line is printed in an order that gevent fixes.
 import gevent
 from gevent import socket
 from gevent.event import Event
 from gevent.pool import Group
 from gevent.queue import Queue
+from gevent.server import StreamServer
 
 stop = Event()
 clients = {}  # name -> outbound queue, in the order they joined
@@ -32,7 +33,7 @@ def writer(sock, outbox):
     sock.shutdown(socket.SHUT_WR)
 
 
-def handle(sock):
+def handle(sock, address):
     rfile = sock.makefile('rb')
     name = rfile.readline().decode().rstrip('\n')
     outbox = Queue()
@@ -49,25 +50,18 @@ def handle(sock):
         print('server: %s left' % name)
         outbox.put(None)
     w.join()
-    rfile.close()
-    sock.close()
+    rfile.close()  # the server closes the socket when the handler returns
 
 
-def accept_loop(listener):
-    while True:
-        sock, _ = listener.accept()
-        handlers.spawn(handle, sock)
-
-
-def serve(listener):
-    acceptor = gevent.spawn(accept_loop, listener)
+def serve(server):
+    server.start()
     stop.wait()
     print('server: stopping, %d online' % len(clients))
-    acceptor.kill()
-    listener.close()
+    server.close()  # stop accepting, close the listener
     for outbox in clients.values():
         outbox.put('* server shutting down')
         outbox.put(None)
+    server.stop()
     handlers.join()
     print('server: stopped')
 
@@ -94,11 +88,12 @@ class Client(object):
         self.sock.close()
 
 
-listener = socket.socket()
-listener.bind(('127.0.0.1', 0))
-listener.listen(16)
-server = gevent.spawn(serve, listener)
-address = listener.getsockname()
+# A Group is not accepted as `spawn=` (the server expects a Pool's semaphore); its `spawn`
+# method is, and the server then leaves the handlers to the group.
+chat = StreamServer(('127.0.0.1', 0), handle, spawn=handlers.spawn)
+chat.init_socket()  # bind now, to know the port: start() would
+address = chat.address
+server = gevent.spawn(serve, chat)
 
 alice = Client('alice', address)
 alice.expect()

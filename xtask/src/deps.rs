@@ -1,7 +1,7 @@
 //! The `deps` ci step: the crate graph of ARCHITECTURE.md, checked on `cargo metadata`.
 //!
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`;
-//! no member depends on the facade except as a dev-dependency (its doc examples are written
+//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- net <- greenery`
+//! (`net` runs its server's handlers in a pool); no member depends on the facade except as a dev-dependency (its doc examples are written
 //! against the facade, as futures-util's are); tokio only as a dev-dependency of
 //! `greenery-bench`. The test-support crate, `greenery-testkit`, is outside the graph: it
 //! depends on no member, and any member may take it, only as a dev-dependency.
@@ -21,6 +21,18 @@ const LEVEL_COMPOSITES: &[&str] = &[
     "greenery-queue",
     "greenery-subprocess",
 ];
+/// `greenery-net` stands above `pool` (its `StreamServer` runs handlers in a `Group` or `Pool`).
+const LEVEL_NET: &[&str] = &[
+    "greenery-runtime",
+    "greenery-hub",
+    "greenery-event",
+    "greenery-sync",
+    "greenery-local",
+    "greenery-queue",
+    "greenery-subprocess",
+    "greenery-pool",
+    "greenery-actor",
+];
 const LEVEL_FACADE: &[&str] = &[
     "greenery-runtime",
     "greenery-hub",
@@ -31,6 +43,7 @@ const LEVEL_FACADE: &[&str] = &[
     "greenery-subprocess",
     "greenery-pool",
     "greenery-actor",
+    "greenery-net",
 ];
 
 /// For each workspace member, the `greenery*` crates it may depend on (any dependency kind);
@@ -46,6 +59,7 @@ const ALLOWED: &[(&str, Option<&[&str]>)] = &[
     ("greenery-subprocess", Some(LEVEL_PRIMITIVES)),
     ("greenery-pool", Some(LEVEL_COMPOSITES)),
     ("greenery-actor", Some(LEVEL_COMPOSITES)),
+    ("greenery-net", Some(LEVEL_NET)),
     ("greenery", Some(LEVEL_FACADE)),
     ("greenery-examples", None),
     ("greenery-bench", None),
@@ -241,8 +255,20 @@ mod tests {
                 &[("greenery-queue", "normal"), ("greenery-sync", "normal")],
             ),
             pkg(
+                "greenery-net",
+                &[
+                    ("greenery-pool", "normal"),
+                    ("greenery-event", "normal"),
+                    ("greenery", "dev"),
+                ],
+            ),
+            pkg(
                 "greenery",
-                &[("greenery-pool", "normal"), ("greenery-event", "normal")],
+                &[
+                    ("greenery-pool", "normal"),
+                    ("greenery-event", "normal"),
+                    ("greenery-net", "normal"),
+                ],
             ),
             pkg("greenery-examples", &[("greenery", "normal")]),
             pkg(
@@ -270,9 +296,10 @@ mod tests {
             pkg("greenery-mystery", &[("greenery-hub", "normal")]),
             pkg("greenery-sync", &[("greenery-testkit", "normal")]),
             pkg("greenery-testkit", &[("greenery-runtime", "normal")]),
+            pkg("greenery-pool", &[("greenery-net", "normal")]),
         ];
         let problems = violations(&bad);
-        assert_eq!(problems.len(), 9, "{problems:#?}");
+        assert_eq!(problems.len(), 10, "{problems:#?}");
         assert!(problems[0].contains("`greenery-runtime` -> `greenery-hub`"));
         assert!(problems[2].contains("no member depends on the facade"));
         assert!(problems[4].contains("tokio is allowed only as a dev-dependency"));
@@ -280,5 +307,6 @@ mod tests {
         assert!(problems[6].contains("not in the crate graph table"));
         assert!(problems[7].contains("greenery-testkit is test support"));
         assert!(problems[8].contains("`greenery-testkit` -> `greenery-runtime`"));
+        assert!(problems[9].contains("`greenery-pool` -> `greenery-net`"));
     }
 }

@@ -28,7 +28,7 @@
 //!   deliberate differences.
 //! - [Coming from tokio](_guide::tokio): `JoinHandle`, `select!`, `mpsc`, `LocalSet`, why
 //!   greenlets are `!Send`, calling tokio-based crates, and sharing state between greenlets.
-//! - [Networking on the hub](_guide::net): TCP and UDP with smol's sockets, in greenlets.
+//! - [Networking on the hub](_guide::net): TCP and UDP with [`net`], and gevent's `StreamServer`.
 //!
 //! The extension traits that greenlet code uses (`StreamExt` for [`iwait`] and queue streams,
 //! the async I/O traits for sockets and pipes) come in one line: `use greenery::prelude::*;`.
@@ -98,6 +98,8 @@
 //! - `pool`: [`pool`] (`Group`, `Pool`, `ThreadPool`); turns on `event` and `sync`.
 //! - `subprocess`: [`subprocess`] (`Popen`, `run`, `call`, `check_output`).
 //! - `actor`: [`actor`] (`Actor`, `Addr`, `Supervisor`); turns on `queue`.
+//! - `net`: [`net`] (`TcpListener`, `TcpStream`, `UdpSocket`, the Unix sockets,
+//!   `create_connection`, `StreamServer`); turns on `pool`.
 //! - `run-info`: [`run_info`], the spawn tree with what each greenlet waits on. It costs each
 //!   greenlet a few dozen bytes and its spawn a few nanoseconds (see the repository's
 //!   BENCHMARKS.md).
@@ -124,9 +126,8 @@ struct ReadmeDoctests;
 
 #[doc(inline)]
 pub use greenery_hub::{
-    Greenlet, GreenletError, GreenletId, GreenletRef, Hubs, Iwait, JoinAll, LinkId,
-    RemoteGreenlet, Timeout, Wait,
-    WaitReady, Waitable, current, iwait, joinall, killall, spawn, spawn_later, wait,
+    Greenlet, GreenletError, GreenletId, GreenletRef, Hubs, Iwait, JoinAll, LinkId, RemoteGreenlet,
+    Timeout, Wait, WaitReady, Waitable, current, iwait, joinall, killall, spawn, spawn_later, wait,
 };
 #[cfg(feature = "run-info")]
 #[cfg_attr(docsrs, doc(cfg(feature = "run-info")))]
@@ -173,6 +174,11 @@ pub use greenery_pool as pool;
 #[cfg_attr(docsrs, doc(cfg(feature = "actor")))]
 #[doc(inline)]
 pub use greenery_actor as actor;
+
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+#[doc(inline)]
+pub use greenery_net as net;
 
 #[doc(inline)]
 pub use greenery_runtime::testing;

@@ -297,6 +297,43 @@ fn actors_report_their_spawn_site_and_mailbox() {
 }
 
 #[test]
+fn a_stream_server_reports_its_caller_and_its_greenlets_wait_on_sockets() {
+    use greenery::net::{StreamServer, TcpStream};
+    use greenery::prelude::*;
+
+    greenery::run(async {
+        let server = StreamServer::bind("127.0.0.1:0", |mut stream: TcpStream, _| async move {
+            let mut buf = [0u8; 1];
+            let _ = stream.read(&mut buf).await;
+        })
+        .await
+        .unwrap();
+        let line = line!() + 1;
+        server.start().unwrap();
+        let client = TcpStream::connect(server.local_addr().unwrap())
+            .await
+            .unwrap();
+        settle().await;
+        let info = run_info();
+        let server_side: Vec<_> = info.greenlets().skip(1).collect();
+        assert_eq!(server_side.len(), 2, "{info}");
+        let (acceptor, handler) = (server_side[0], server_side[1]);
+        assert_eq!(acceptor.name(), server.to_string());
+        for g in [acceptor, handler] {
+            assert_eq!(g.spawned_at().line(), line, "{info}");
+            assert_eq!(g.spawned_at().file(), file!());
+            assert!(
+                matches!(g.waiting_on(), Some(WaitingOn::Socket(_))),
+                "{info}"
+            );
+        }
+        assert_ne!(acceptor.waiting_on(), handler.waiting_on());
+        drop(client);
+        server.stop(None).await;
+    });
+}
+
+#[test]
 fn each_primitive_reports_what_a_parked_greenlet_waits_on() {
     greenery::run(async {
         let event = Event::new();
@@ -405,9 +442,16 @@ fn each_primitive_reports_what_a_parked_greenlet_waits_on() {
             let pool = pool.clone();
             async move { pool.spawn(async {}).await.join().await }
         });
-        assert!(matches!(parked_on(&g).await, WaitingOn::PoolSlot(_)));
+        let slot = parked_on(&g).await;
+        assert!(matches!(slot, WaitingOn::PoolSlot(_)));
+        let waiter = spawn({
+            let pool = pool.clone();
+            async move { pool.wait_available().await }
+        });
+        assert_eq!(parked_on(&waiter).await, slot);
         busy.kill().await;
         g.join().await;
+        waiter.join().await;
 
         let threads = ThreadPool::new(1);
         let (release, gate) = std::sync::mpsc::channel::<()>();
@@ -476,6 +520,11 @@ fn waiting_on_displays_for_a_person() {
             format!("join of greenlet {}", target.id())
         );
         assert_eq!(WaitingOn::ThreadPoolJob.to_string(), "a thread-pool job");
+        let socket = greenery::ObjectId::of(&target);
+        assert_eq!(
+            WaitingOn::Socket(socket).to_string(),
+            format!("socket {socket}")
+        );
         target.kill().await;
     });
 }

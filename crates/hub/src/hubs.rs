@@ -16,10 +16,13 @@ use event_listener::Event;
 
 use crate::greenlet::{GreenletError, spawn_at};
 
+/// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome.
+type Work = Box<dyn FnOnce(&Rc<Local>) + Send>;
+
 /// What a hub thread is asked to do.
 enum Command {
-    /// Spawns a greenlet: the boxed work builds its future on the hub and wires its outcome.
-    Spawn(Box<dyn FnOnce(&Rc<Local>) + Send>),
+    /// Spawns a greenlet.
+    Spawn(Work),
     /// Kills the greenlet placed with this number, without waiting.
     Kill(u64),
 }
@@ -39,7 +42,11 @@ struct Placed {
 impl Local {
     /// Kills the placed greenlet `id` (without holding the table: a kill may run links).
     fn kill(&self, id: u64) {
-        let kill = self.placed.borrow().get(&id).map(|placed| placed.kill.clone());
+        let kill = self
+            .placed
+            .borrow()
+            .get(&id)
+            .map(|placed| placed.kill.clone());
         if let Some(kill) = kill {
             kill();
         }
@@ -370,7 +377,9 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
             shared.hubs[*index].gone.store(true, Ordering::Relaxed);
             shared.hubs[*index].commands.close();
             let error = if std::thread::panicking() {
-                eprintln!("greenery: hub {index} panicked outside any greenlet; its greenlets fail");
+                eprintln!(
+                    "greenery: hub {index} panicked outside any greenlet; its greenlets fail"
+                );
                 GreenletError::Panicked(format!("hub {index} panicked outside any greenlet"))
             } else {
                 GreenletError::Killed
@@ -568,7 +577,12 @@ impl<T: Send + 'static> RemoteGreenlet<T> {
         T: Clone,
     {
         self.join().await;
-        match &*self.state.outcome.lock().unwrap_or_else(PoisonError::into_inner) {
+        match &*self
+            .state
+            .outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
             Outcome::Done(outcome) => outcome.clone(),
             Outcome::Taken => panic!("RemoteGreenlet::get after its value was taken"),
             Outcome::Running => unreachable!("joined"),
@@ -612,7 +626,12 @@ impl<T: Send + 'static> RemoteGreenlet<T> {
     /// assert_eq!(g.error(), Some(greenery::GreenletError::Killed));
     /// ```
     pub fn error(&self) -> Option<GreenletError> {
-        match &*self.state.outcome.lock().unwrap_or_else(PoisonError::into_inner) {
+        match &*self
+            .state
+            .outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
             Outcome::Done(Err(error)) => Some(error.clone()),
             _ => None,
         }

@@ -47,8 +47,8 @@ mod wait;
 
 #[doc(hidden)]
 pub use greenlet::spawn_at;
-pub use hubs::{Hubs, RemoteGreenlet};
 pub use greenlet::{Greenlet, GreenletError, GreenletRef, LinkId, current, spawn, spawn_later};
+pub use hubs::{Hubs, RemoteGreenlet};
 pub use wait::{Iwait, JoinAll, Wait, WaitReady, Waitable, iwait, joinall, killall, wait};
 
 #[doc(no_inline)]

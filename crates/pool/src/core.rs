@@ -111,7 +111,8 @@ impl Core {
 
     /// Waits until a slot of the pool is free, without taking it; returns the free slots then.
     pub(crate) async fn wait_available(&self) -> usize {
-        self.pool_slots().free.wait().await
+        let slot = WaitingOn::PoolSlot(ObjectId::of(self));
+        recording(slot, self.pool_slots().free.wait()).await
     }
 
     /// Takes a slot, waiting for one (a group has no slots to wait for).

@@ -1,22 +1,22 @@
-//! A TCP chat server on 127.0.0.1, port 0: an acceptor greenlet spawns a handler per client
-//! into a `Group`; each client has an outbound `Queue` drained by a writer greenlet; what a
-//! client says is broadcast to all the others. Setting the `stop` `Event` stops the server
+//! A TCP chat server on 127.0.0.1, port 0: a `StreamServer` runs a handler per client in a
+//! `Group`; each client has an outbound `Queue` drained by a writer greenlet; what a client
+//! says is broadcast to all the others. Setting the `stop` `Event` stops the server
 //! gracefully: it stops accepting, says goodbye to every client and closes their connections,
 //! then waits for the handlers. Scripted clients run in the same program; the main greenlet
 //! reads each expected line before going on, so every line is printed in an order that gevent
 //! fixes.
 //!
-//! Port of `examples/gevent/chat_server.py` (gevent's sockets become async-io's, as the
-//! networking guide shows); its stdout matches gevent's, line for line
+//! Port of `examples/gevent/chat_server.py` (gevent's `StreamServer` and sockets become
+//! `greenery::net`'s); its stdout matches gevent's, line for line
 //! (`examples/expected/chat_server.out`).
 
 use std::cell::RefCell;
 use std::io;
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 
-use async_io::Async;
 use greenery::event::Event;
+use greenery::net::{StreamServer, TcpStream, create_connection};
 use greenery::pool::Group;
 use greenery::prelude::*;
 use greenery::queue::Queue;
@@ -33,14 +33,15 @@ struct Chat {
     handlers: Group,
 }
 
-/// `sock.makefile('rb')`, for reading lines from a socket shared with a writer.
+/// `sock.makefile('rb')`, for reading lines from a socket shared with a writer (each holds a
+/// clone of the stream).
 struct LineReader {
-    sock: Rc<Async<TcpStream>>,
+    sock: TcpStream,
     buf: Vec<u8>,
 }
 
 impl LineReader {
-    fn new(sock: Rc<Async<TcpStream>>) -> LineReader {
+    fn new(sock: TcpStream) -> LineReader {
         LineReader {
             sock,
             buf: Vec::new(),
@@ -55,7 +56,7 @@ impl LineReader {
                 return Ok(Some(String::from_utf8_lossy(&line[..end]).into_owned()));
             }
             let mut chunk = [0u8; 1024];
-            let n = (&*self.sock).read(&mut chunk).await?;
+            let n = self.sock.read(&mut chunk).await?;
             if n == 0 {
                 if self.buf.is_empty() {
                     return Ok(None);
@@ -78,15 +79,14 @@ fn broadcast(chat: &Chat, sender: &str, line: &str) {
     }
 }
 
-async fn writer(sock: Rc<Async<TcpStream>>, outbox: Outbox) -> io::Result<()> {
+async fn writer(mut sock: TcpStream, outbox: Outbox) -> io::Result<()> {
     while let Ok(Some(line)) = outbox.get().await {
-        (&*sock).write_all(format!("{line}\n").as_bytes()).await?;
+        sock.write_all(format!("{line}\n").as_bytes()).await?;
     }
-    sock.get_ref().shutdown(Shutdown::Write)
+    sock.shutdown(Shutdown::Write)
 }
 
-async fn handle(chat: Chat, sock: Async<TcpStream>) -> io::Result<()> {
-    let sock = Rc::new(sock);
+async fn handle(chat: Chat, sock: TcpStream) -> io::Result<()> {
     let mut rfile = LineReader::new(sock.clone());
     let name = rfile.read_line().await?.unwrap_or_default();
     let outbox = Outbox::unbounded();
@@ -113,47 +113,41 @@ async fn handle(chat: Chat, sock: Async<TcpStream>) -> io::Result<()> {
     Ok(()) // the socket closes when its last handle (`rfile`, `sock`) is dropped
 }
 
-async fn accept_loop(chat: Chat, listener: Async<TcpListener>) -> io::Result<()> {
-    loop {
-        let (sock, _) = listener.accept().await?;
-        chat.handlers.spawn(handle(chat.clone(), sock));
-    }
-}
-
-async fn serve(chat: Chat, listener: Async<TcpListener>) {
-    let acceptor = greenery::spawn(accept_loop(chat.clone(), listener));
+async fn serve(chat: Chat, server: StreamServer) -> io::Result<()> {
+    server.start()?;
     chat.stop.wait().await;
     println!("server: stopping, {} online", chat.clients.borrow().len());
-    acceptor.kill().await; // `listener.close()`: the acceptor owned it, and dropped it
+    server.close(); // stop accepting, close the listener
     for (_, outbox) in chat.clients.borrow().iter() {
         outbox
             .try_put(Some("* server shutting down".to_string()))
             .expect("unbounded");
         outbox.try_put(None).expect("unbounded");
     }
+    // Waits for the handlers (gevent's, given `spawn=handlers.spawn`, leaves them to the group).
+    server.stop(None).await;
     chat.handlers.join().await;
     println!("server: stopped");
+    Ok(())
 }
 
 struct Client {
     name: &'static str,
-    sock: Rc<Async<TcpStream>>,
+    sock: TcpStream,
     rfile: LineReader,
 }
 
 impl Client {
     async fn connect(name: &'static str, address: SocketAddr) -> io::Result<Client> {
-        let sock = Rc::new(Async::<TcpStream>::connect(address).await?);
+        let sock = create_connection(address, None).await?;
         let rfile = LineReader::new(sock.clone());
-        let client = Client { name, sock, rfile };
+        let mut client = Client { name, sock, rfile };
         client.say(name).await?;
         Ok(client)
     }
 
-    async fn say(&self, text: &str) -> io::Result<()> {
-        (&*self.sock)
-            .write_all(format!("{text}\n").as_bytes())
-            .await
+    async fn say(&mut self, text: &str) -> io::Result<()> {
+        self.sock.write_all(format!("{text}\n").as_bytes()).await
     }
 
     async fn expect(&mut self) -> io::Result<()> {
@@ -175,9 +169,14 @@ fn main() -> io::Result<()> {
             clients: Rc::default(),
             handlers: Group::new(),
         };
-        let listener = Async::<TcpListener>::bind((Ipv4Addr::LOCALHOST, 0))?;
-        let address = listener.get_ref().local_addr()?;
-        let server = greenery::spawn(serve(chat.clone(), listener));
+        let chat_server = StreamServer::bind("127.0.0.1:0", {
+            let chat = chat.clone();
+            move |sock, _address| handle(chat.clone(), sock)
+        })
+        .await?
+        .with_spawn(chat.handlers.clone());
+        let address = chat_server.local_addr()?;
+        let server = greenery::spawn(serve(chat.clone(), chat_server));
 
         let mut alice = Client::connect("alice", address).await?;
         alice.expect().await?;

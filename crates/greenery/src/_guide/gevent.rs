@@ -314,6 +314,68 @@
 //! | `tp.apply(f, args)` | [`tp.apply(closure).await`](crate::pool::ThreadPool::apply) | `Err(ThreadPanic)` if the closure panicked |
 //! | `tp.maxsize`, `tp.size`, `len(tp)` | [`max_threads()`](crate::pool::ThreadPool::max_threads), [`threads()`](crate::pool::ThreadPool::threads), [`len()`](crate::pool::ThreadPool::len) | |
 //!
+//! ## `gevent.socket` and `gevent.server`
+//!
+//! | gevent | greenery | note |
+//! |---|---|---|
+//! | `socket()`, `bind`, `listen` | [`net::TcpListener::bind(addr).await`](crate::net::TcpListener::bind) | one type per kind of socket, shaped like `std::net`'s |
+//! | `sock.accept()` | [`listener.accept().await`](crate::net::TcpListener::accept) | `(TcpStream, SocketAddr)` |
+//! | `socket()`, `connect(addr)` | [`net::TcpStream::connect(addr).await`](crate::net::TcpStream::connect) | tries each resolved address |
+//! | `create_connection(addr, timeout)` | [`net::create_connection(addr, Some(d)).await`](crate::net::create_connection) | the timeout is per address, as gevent's; `TimedOut` on expiry |
+//! | `sendall`, `recv`, `makefile('rb')` | `write_all`, `read` (`use greenery::prelude::*;`), [`io::BufReader`](crate::io::BufReader) | the I/O traits; clone the stream to read and write from two greenlets |
+//! | `shutdown`, `close()` | [`shutdown(how)`](crate::net::TcpStream::shutdown), dropping the last clone | |
+//! | `settimeout(s)` | [`greenery::timeout(d, op)`](crate::timeout) around each operation | sockets have no timeout of their own |
+//! | `socket(AF_INET, SOCK_DGRAM)`, `sendto`, `recvfrom` | [`net::UdpSocket`](crate::net::UdpSocket), [`send_to`](crate::net::UdpSocket::send_to), [`recv_from`](crate::net::UdpSocket::recv_from) | |
+//! | `StreamServer(addr, handle)` | [`net::StreamServer::bind(addr, handle).await?`](crate::net::StreamServer::bind), [`StreamServer::new(listener, handle)`](crate::net::StreamServer::new) | binds at once; `handle(stream, peer)` returns a future |
+//! | `spawn=Pool(n)`, `spawn=n` | [`.with_spawn(pool)`](crate::net::StreamServer::with_spawn), `.with_spawn(n)` | a [`Group`](crate::pool::Group) by default, which `stop` waits for too |
+//! | `start()`, `serve_forever()` | [`start()`](crate::net::StreamServer::start), [`serve_forever().await`](crate::net::StreamServer::serve_forever) | |
+//! | `stop(timeout)`, `close()` | [`stop(Some(d)).await`](crate::net::StreamServer::stop), [`close()`](crate::net::StreamServer::close) | `stop(None)`: the stop timeout, 1 s |
+//! | `address`, `started`, `closed` | [`local_addr()`](crate::net::StreamServer::local_addr), [`started()`](crate::net::StreamServer::started), [`closed()`](crate::net::StreamServer::closed) | |
+//!
+//! ```python
+//! from gevent.server import StreamServer
+//!
+//! def echo(sock, address):
+//!     for line in sock.makefile('rb'):
+//!         sock.sendall(line)
+//!
+//! server = StreamServer(('127.0.0.1', 0), echo, spawn=10)
+//! server.start()
+//! sock = create_connection(server.address, timeout=5)
+//! sock.sendall(b'hi\n')
+//! assert sock.makefile('rb').readline() == b'hi\n'
+//! server.stop()
+//! ```
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::io::BufReader;
+//! use greenery::net::{StreamServer, TcpStream, create_connection};
+//! use greenery::prelude::*;
+//!
+//! async fn echo(stream: TcpStream, _address: std::net::SocketAddr) -> std::io::Result<()> {
+//!     let mut lines = BufReader::new(stream.clone()).lines();
+//!     let mut sock = stream;
+//!     while let Some(line) = lines.next().await {
+//!         sock.write_all(format!("{}\n", line?).as_bytes()).await?;
+//!     }
+//!     Ok(())
+//! }
+//!
+//! greenery::run(async {
+//!     let server = StreamServer::bind("127.0.0.1:0", echo).await?.with_spawn(10);
+//!     server.start()?;
+//!     let mut sock = create_connection(server.local_addr()?, Some(Duration::from_secs(5))).await?;
+//!     sock.write_all(b"hi\n").await?;
+//!     let mut line = String::new();
+//!     BufReader::new(sock).read_line(&mut line).await?;
+//!     assert_eq!(line, "hi\n");
+//!     server.stop(None).await;
+//!     std::io::Result::Ok(())
+//! })
+//! .unwrap();
+//! ```
+//!
 //! ## `gevent.subprocess`
 //!
 //! | gevent | greenery | note |
@@ -570,8 +632,8 @@
 //!
 //! - `time.sleep` is [`greenery::sleep`](crate::sleep);
 //! - `subprocess` is [`greenery::subprocess`](crate::subprocess);
-//! - sockets are smol's async sockets (async-io's `Async<TcpStream>` and friends), which run
-//!   on the hub's reactor: see the [networking guide](super::net);
+//! - `socket` is [`greenery::net`](crate::net), whose sockets run on the hub's reactor: see
+//!   the [networking guide](super::net);
 //! - anything else that blocks goes to a thread, with
 //!   [`pool::ThreadPool`](crate::pool::ThreadPool) (gevent's `threadpool`), while the
 //!   greenlets keep running.
@@ -954,9 +1016,9 @@
 //!
 //! These gevent names have no greenery counterpart:
 //!
-//! - `gevent.monkey`: see [No monkey-patching](#no-monkey-patching). `gevent.socket`,
-//!   `gevent.server`, `gevent.pywsgi`, `gevent.select`, `gevent.ssl`: use smol's async
-//!   sockets ([networking guide](super::net)).
+//! - `gevent.monkey`: see [No monkey-patching](#no-monkey-patching). `gevent.pywsgi`,
+//!   `gevent.select`, `gevent.ssl`, `DatagramServer`, `StreamServer`'s SSL arguments: use
+//!   [`greenery::net`](crate::net)'s sockets ([networking guide](super::net)).
 //! - `Greenlet.throw` and `kill(exception=...)`: a future cannot be resumed with an exception;
 //!   a kill always drops it. `Greenlet.switch`, `parent`, `gr_frame`, `settrace`: no
 //!   stackful greenlets. `unlink_all`, `has_links`, `add_spawn_callback`: not provided.

@@ -7,7 +7,7 @@
 //! - [`gevent`]: gevent to greenery, name by name, and the deliberate differences.
 //! - [`tokio`]: tokio to greenery: `JoinHandle`, `select!`, `mpsc`, `spawn_local` and
 //!   `LocalSet`, why greenlets are `!Send`, calling tokio-based crates, sharing state.
-//! - [`net`]: networking on the hub with smol's sockets.
+//! - [`net`]: networking on the hub with `greenery::net`, and gevent's `StreamServer`.
 
 pub mod gevent;
 pub mod net;

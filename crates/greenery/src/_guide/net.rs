@@ -1,82 +1,65 @@
-//! Networking on the hub: TCP and UDP with smol's sockets, in greenlets.
+//! Networking on the hub: TCP and UDP with [`greenery::net`](crate::net), and gevent's
+//! `StreamServer`.
 //!
-//! greenery has no socket types of its own (yet): it does not need them. The hub runs on
-//! async-io's reactor ([`greenery::run`](crate::run) drives it with async-io's `block_on`),
-//! so smol's sockets work in greenlets as they are, with no adapter and no extra thread. A
-//! greenlet that waits for a socket lets every other greenlet of the hub run meanwhile, as a
-//! gevent greenlet does on a monkey-patched socket.
+//! [`greenery::net`](crate::net) is gevent's `gevent.socket` and `gevent.server`: sockets for
+//! greenlets ([`TcpListener`](crate::net::TcpListener), [`TcpStream`](crate::net::TcpStream),
+//! [`UdpSocket`](crate::net::UdpSocket), and on Unix [`UnixListener`](crate::net::UnixListener)
+//! and [`UnixStream`](crate::net::UnixStream)), [`create_connection`](crate::net::create_connection)
+//! and [`StreamServer`](crate::net::StreamServer). A greenlet that waits for a socket lets
+//! every other greenlet of the hub run meanwhile, as a gevent greenlet does on a gevent
+//! socket, with no extra thread: the hub runs on async-io's reactor, which the sockets are
+//! registered with.
 //!
-//! - [Which crate](#which-crate)
+//! - [The sockets](#the-sockets)
 //! - [A TCP echo server](#a-tcp-echo-server)
+//! - [Writing the accept loop yourself](#writing-the-accept-loop-yourself)
 //! - [A UDP round trip](#a-udp-round-trip)
 //! - [Timeouts](#timeouts)
+//! - [What the hub sees](#what-the-hub-sees)
 //! - [Never block the hub](#never-block-the-hub)
-//! - [What is planned](#what-is-planned)
 //!
-//! # Which crate
+//! # The sockets
 //!
-//! - [async-io](https://docs.rs/async-io)'s `Async<T>` wraps a standard socket
-//!   (`Async<std::net::TcpListener>`, `Async<TcpStream>`, `Async<UdpSocket>`, and the Unix
-//!   ones) and registers it with the reactor: `Async::<TcpListener>::bind(addr)`,
-//!   `listener.accept().await`, `Async::<TcpStream>::connect(addr).await`, and
-//!   `Async::new(socket)` for a socket you made yourself (with socket2, say). The examples
-//!   below use it.
-//! - [async-net](https://docs.rs/async-net)'s `TcpListener`, `TcpStream` and `UdpSocket` are
-//!   thin wrappers around those, shaped like `std::net`'s: cheap to clone, and their
-//!   `connect` and `bind` accept host names, which they resolve on a thread pool rather than on
-//!   the hub.
-//!
-//! The `greenery` facade re-exports neither: add the one you use to your `Cargo.toml` next to
-//! greenery.
-//!
-//! ```text
-//! [dependencies]
-//! greenery = "0.1"
-//! async-io = "2"      # or: async-net = "2"
-//! ```
+//! They are shaped like `std::net`'s: `TcpListener::bind(addr)`, `listener.accept()`,
+//! `TcpStream::connect(addr)`, `UdpSocket::bind(addr)`. An address is anything
+//! [`AsyncToSocketAddrs`](crate::net::AsyncToSocketAddrs) takes (`"127.0.0.1:8000"`,
+//! `(ip, port)`, a `SocketAddr`, `"example.com:80"`); a host name is resolved on a thread
+//! pool, off the hub.
 //!
 //! Reading and writing go through the I/O extension traits that
 //! [`greenery::prelude`](crate::prelude) brings into scope: `read`, `read_exact`,
-//! `read_to_end`, `write_all`, `flush`. async-io implements them for `&Async<TcpStream>` as
-//! well as for `Async<TcpStream>`, so a reading greenlet and a writing greenlet can share one
-//! stream through an `Rc`.
+//! `read_to_end`, `write_all`, `flush`, and `close` (which shuts the writing half);
+//! [`BufReader`](crate::io::BufReader) reads lines. A stream is a cheap, cloneable handle whose
+//! clones share the connection, so a reading greenlet and a writing greenlet can each hold one
+//! (gevent lets two greenlets use one socket the same way); the connection closes when the
+//! last clone is dropped.
 //!
 //! # A TCP echo server
 //!
-//! The gevent shape: one greenlet accepts, and each connection gets a greenlet of its own. A
-//! [`Pool`](crate::pool::Pool) bounds how many connections are served at once: its
-//! [`spawn`](crate::pool::Pool::spawn) waits for a free slot, so a full server stops accepting
-//! until a connection ends, and the kernel's backlog holds the rest
-//! ([`try_spawn`](crate::pool::Pool::try_spawn) refuses instead). The clients run in the same
-//! program, on port 0 of 127.0.0.1, and the server is shut down at the end by killing the
-//! acceptor and the pool, which drops (and so closes) every socket.
+//! The gevent shape, `StreamServer(('127.0.0.1', 0), echo, spawn=Pool(2))`: the server accepts
+//! in a greenlet of its own and runs the handler in a new greenlet for each connection, here in
+//! a [`Pool`](crate::pool::Pool) of two: while both slots are busy, the server stops accepting
+//! and the kernel's backlog holds the connections that arrive. The clients run in the same
+//! program, on port 0 of 127.0.0.1, and [`stop`](crate::net::StreamServer::stop) ends it all:
+//! the listener closes, and the handlers get a second to finish before they are killed.
 //!
 //! ```
 //! use std::io;
-//! use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-//! use async_io::Async;
-//! use greenery::pool::Pool;
+//! use std::net::SocketAddr;
+//! use greenery::net::{StreamServer, TcpStream};
 //! use greenery::prelude::*;
 //!
 //! /// Serves one connection: sends back every byte until the client stops sending.
-//! async fn echo(stream: Async<TcpStream>) -> io::Result<u64> {
-//!     let mut buf = [0u8; 4096];
-//!     let mut total = 0;
-//!     loop {
-//!         let n = (&stream).read(&mut buf).await?;
-//!         if n == 0 {
-//!             return Ok(total); // the client shut its side down
-//!         }
-//!         (&stream).write_all(&buf[..n]).await?;
-//!         total += n as u64;
-//!     }
+//! async fn echo(stream: TcpStream, _peer: SocketAddr) -> io::Result<u64> {
+//!     let (reader, mut writer) = (stream.clone(), stream);
+//!     greenery::io::copy(reader, &mut writer).await
 //! }
 //!
 //! /// A client: sends `message`, shuts down its sending side, reads the echo to the end.
 //! async fn client(addr: SocketAddr, message: String) -> io::Result<String> {
-//!     let mut stream = Async::<TcpStream>::connect(addr).await?;
+//!     let mut stream = TcpStream::connect(addr).await?;
 //!     stream.write_all(message.as_bytes()).await?;
-//!     stream.get_ref().shutdown(Shutdown::Write)?;
+//!     stream.close().await?; // the writing half: the server reads the end of the stream
 //!     let mut echoed = String::new();
 //!     stream.read_to_string(&mut echoed).await?;
 //!     Ok(echoed)
@@ -84,21 +67,9 @@
 //!
 //! fn main() -> io::Result<()> {
 //!     greenery::run(async {
-//!         let listener = Async::<TcpListener>::bind((Ipv4Addr::LOCALHOST, 0))?;
-//!         let addr = listener.get_ref().local_addr()?;
-//!         let handlers = Pool::new(2); // at most two connections served at once
-//!
-//!         let acceptor = greenery::spawn({
-//!             let handlers = handlers.clone();
-//!             async move {
-//!                 loop {
-//!                     let Ok((stream, _peer)) = listener.accept().await else {
-//!                         continue;
-//!                     };
-//!                     handlers.spawn(echo(stream)).await; // waits while both slots are busy
-//!                 }
-//!             }
-//!         });
+//!         let server = StreamServer::bind("127.0.0.1:0", echo).await?.with_spawn(2);
+//!         server.start()?;
+//!         let addr = server.local_addr()?;
 //!
 //!         let clients: Vec<_> = (1..=5)
 //!             .map(|i| greenery::spawn(client(addr, format!("hello from client {i}"))))
@@ -110,33 +81,82 @@
 //!             assert_eq!(echoed, format!("hello from client {i}"));
 //!         }
 //!
-//!         acceptor.kill().await; // stop accepting: the listener is dropped and closes
-//!         handlers.kill().await; // and close the connections still open
+//!         server.stop(None).await;
 //!         Ok(())
 //!     })
 //! }
 //! ```
 //!
-//! The handler's greenlet owns its stream, so killing it (here, with the pool) closes the
-//! connection. A handler that fails just ends its greenlet, with its `io::Error` as the value;
-//! the server goes on.
+//! The handler's greenlet owns its stream, so the connection closes when it returns, or when
+//! it is killed. Its output is dropped: a handler that fails just ends its greenlet, and the
+//! server goes on; one that panics is reported on stderr like any greenlet, and the server
+//! goes on too. [`serve_forever`](crate::net::StreamServer::serve_forever) is the blocking
+//! form of `start`: it returns once the server is stopped, from another greenlet or from a
+//! handler's clone of the server.
 //!
-//! # A UDP round trip
+//! # Writing the accept loop yourself
 //!
-//! `Async<UdpSocket>` has `send_to`/`recv_from`, and `send`/`recv` once connected to a peer
-//! (`std`'s `UdpSocket::connect`, which only records the peer and does not block). Here a
-//! greenlet answers one datagram in upper case:
+//! `StreamServer` is a loop over `accept` that spawns into a group or pool. Writing it out
+//! gives control over each connection before its handler starts (here, a refusal when the
+//! pool is full, gevent's `start(blocking=False)`, rather than a pause):
 //!
 //! ```
 //! use std::io;
-//! use std::net::{Ipv4Addr, UdpSocket};
-//! use std::time::Duration;
-//! use async_io::Async;
+//! use greenery::net::{TcpListener, TcpStream};
+//! use greenery::pool::{Pool, PoolFull};
+//! use greenery::prelude::*;
 //!
 //! fn main() -> io::Result<()> {
 //!     greenery::run(async {
-//!         let server = Async::<UdpSocket>::bind((Ipv4Addr::LOCALHOST, 0))?;
-//!         let server_addr = server.get_ref().local_addr()?;
+//!         let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!         let addr = listener.local_addr()?;
+//!         let handlers = Pool::new(1);
+//!         let acceptor = greenery::spawn({
+//!             let handlers = handlers.clone();
+//!             async move {
+//!                 loop {
+//!                     let Ok((mut stream, _peer)) = listener.accept().await else {
+//!                         continue;
+//!                     };
+//!                     let hold = async move {
+//!                         let mut buf = [0u8; 1];
+//!                         let _ = stream.read(&mut buf).await; // until the client leaves
+//!                     };
+//!                     if let Err(PoolFull(refused)) = handlers.try_spawn(hold) {
+//!                         drop(refused); // closes the connection
+//!                     }
+//!                 }
+//!             }
+//!         });
+//!
+//!         let first = TcpStream::connect(addr).await?;
+//!         let mut second = TcpStream::connect(addr).await?;
+//!         let mut buf = [0u8; 1];
+//!         assert_eq!(second.read(&mut buf).await?, 0); // refused: closed at once
+//!         drop(first);
+//!
+//!         acceptor.kill().await; // the listener is dropped with it, and closes
+//!         handlers.kill().await;
+//!         Ok(())
+//!     })
+//! }
+//! ```
+//!
+//! # A UDP round trip
+//!
+//! [`UdpSocket`](crate::net::UdpSocket) has `send_to`/`recv_from`, and `send`/`recv` once
+//! connected to a peer (which only records the peer's address). Here a greenlet answers one
+//! datagram in upper case:
+//!
+//! ```
+//! use std::io;
+//! use std::time::Duration;
+//! use greenery::net::UdpSocket;
+//!
+//! fn main() -> io::Result<()> {
+//!     greenery::run(async {
+//!         let server = UdpSocket::bind("127.0.0.1:0").await?;
+//!         let server_addr = server.local_addr()?;
 //!         let responder = greenery::spawn(async move {
 //!             let mut buf = [0u8; 1500];
 //!             let (n, peer) = server.recv_from(&mut buf).await?;
@@ -145,8 +165,8 @@
 //!             io::Result::Ok(())
 //!         });
 //!
-//!         let client = Async::<UdpSocket>::bind((Ipv4Addr::LOCALHOST, 0))?;
-//!         client.get_ref().connect(server_addr)?;
+//!         let client = UdpSocket::bind("127.0.0.1:0").await?;
+//!         client.connect(server_addr).await?;
 //!         client.send(b"ping").await?;
 //!         let mut buf = [0u8; 1500];
 //!         // UDP may lose a datagram: never wait for an answer without a deadline.
@@ -163,42 +183,32 @@
 //!
 //! # Timeouts
 //!
-//! async-io's sockets have no timeouts of their own (their `std` counterparts'
-//! `set_read_timeout` only concerns blocking calls). A deadline is
+//! greenery's sockets have no timeout of their own (gevent's `settimeout`). A deadline is
 //! [`greenery::timeout`](crate::timeout) around the operation, gevent's
 //! `with gevent.Timeout(...)`: on expiry it drops the operation at its await point and
 //! returns `Err(Timeout)`, which converts into an `io::Error` of kind `TimedOut` when the
 //! surrounding code speaks `io::Result`. Dropping a pending `read`, `recv`, `accept` or
 //! `connect` loses nothing (no byte is consumed before the future completes); a `write_all`
 //! cut short may have sent part of its buffer, so treat that connection as broken.
+//! [`create_connection`](crate::net::create_connection) is gevent's: a connect with a timeout
+//! for each address a name resolves to, tried in turn.
 //!
 //! A timeout can cover one call or a whole exchange, and timeouts nest:
 //!
 //! ```
 //! use std::io;
-//! use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 //! use std::time::Duration;
-//! use async_io::Async;
+//! use greenery::net::{TcpListener, create_connection};
 //! use greenery::prelude::*;
 //! use greenery::Timeout;
-//!
-//! /// `connect` with a deadline: gevent's `create_connection(address, timeout)`.
-//! async fn connect_timeout(
-//!     addr: SocketAddr,
-//!     deadline: Duration,
-//! ) -> io::Result<Async<TcpStream>> {
-//!     greenery::timeout(deadline, Async::<TcpStream>::connect(addr))
-//!         .await
-//!         .map_err(|timeout| io::Error::new(io::ErrorKind::TimedOut, timeout))?
-//! }
 //!
 //! fn main() -> io::Result<()> {
 //!     greenery::run(async {
 //!         // A server that accepts connections (the kernel's backlog does) but never answers.
-//!         let listener = Async::<TcpListener>::bind((Ipv4Addr::LOCALHOST, 0))?;
-//!         let addr = listener.get_ref().local_addr()?;
+//!         let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!         let addr = listener.local_addr()?;
 //!
-//!         let mut stream = connect_timeout(addr, Duration::from_secs(5)).await?;
+//!         let mut stream = create_connection(addr, Some(Duration::from_secs(5))).await?;
 //!         let mut buf = [0u8; 64];
 //!         let read = greenery::timeout(Duration::from_millis(20), stream.read(&mut buf)).await;
 //!         assert!(matches!(read, Err(Timeout))); // no answer within 20 ms
@@ -215,37 +225,92 @@
 //! }
 //! ```
 //!
+//! # What the hub sees
+//!
+//! A greenlet that waits on a `greenery::net` socket tells the hub so. [`run_info()`](crate::run_info)
+//! shows it waiting on that socket (`waiting on socket 0x55d0c3a1e010`), and the hub counts it
+//! as waiting on something outside itself, as it counts a wait for a child process or a
+//! thread-pool job. That count is what a paused, virtual clock in tests relies on: it jumps to
+//! the next timer only when no greenlet waits on the outside world, so it does not jump while a
+//! greenlet waits for a reply on a `greenery::net` socket; nor does a test's deadlock detection
+//! report such a greenlet as stuck.
+//!
+//! ```
+//! use greenery::net::{TcpListener, TcpStream};
+//! use greenery::prelude::*;
+//! use greenery::{GreenletState, WaitingOn};
+//!
+//! greenery::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+//!     let (mut served, _) = listener.accept().await.unwrap();
+//!     let reader = greenery::spawn(async move {
+//!         let mut buf = [0u8; 4];
+//!         served.read_exact(&mut buf).await.map(|()| buf)
+//!     });
+//!     greenery::sleep(std::time::Duration::from_millis(1)).await;
+//!
+//!     let info = greenery::run_info();
+//!     let parked = info.greenlets().find(|g| g.id() == reader.id()).unwrap();
+//!     assert_eq!(parked.state(), GreenletState::Waiting);
+//!     assert!(matches!(parked.waiting_on(), Some(WaitingOn::Socket(_))));
+//!
+//!     client.write_all(b"ping").await.unwrap();
+//!     reader.join().await;
+//! });
+//! ```
+//!
+//! Any other socket (async-io's `Async<TcpStream>`, async-net's types, a socket from another
+//! crate built on async-io) also works in a greenlet, since it runs on the same reactor, but
+//! the hub cannot see it: `run_info()` shows the greenlet as suspended, waiting on something it
+//! does not know, and a paused clock takes the greenlet for idle and may jump ahead (firing its
+//! timeouts at once) while it waits. Convert such a socket with `From`/`TryFrom` (from async-io's
+//! `Async`, async-net's types, or a standard socket) to have it seen:
+//!
+//! ```
+//! use greenery::net::TcpStream;
+//!
+//! greenery::run(async {
+//!     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//!     // A standard socket made outside greenery (with socket2, say), made non-blocking and
+//!     // registered with the hub's reactor.
+//!     let std_stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+//!     let stream = TcpStream::try_from(std_stream).unwrap();
+//!     assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+//! });
+//! ```
+//!
 //! # Never block the hub
 //!
 //! Every greenlet of a thread runs on that thread's hub, so a blocking call in any of them
 //! stops all of them: no other greenlet runs, no timer fires, no socket is served until it
 //! returns. On the hub, never use `std::net`'s blocking sockets directly
 //! (`std::net::TcpStream::connect`, `read`/`write` on a blocking socket, `accept` on a
-//! blocking listener), and never resolve a host name with `ToSocketAddrs`, which calls the
-//! system resolver and blocks on DNS. Wrap sockets in `Async` (which makes them
-//! non-blocking), use async-net's `connect`, which resolves names off the hub, or send the
-//! blocking call to a [`ThreadPool`](crate::pool::ThreadPool):
+//! blocking listener; the example above connects with `std` only because the listener is local
+//! and already listening), and never resolve a host name with `ToSocketAddrs`, which calls the
+//! system resolver and blocks on DNS. `greenery::net` resolves names off the hub; for anything
+//! else that blocks, send the call to a [`ThreadPool`](crate::pool::ThreadPool):
 //!
 //! ```no_run
 //! use std::io;
-//! use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+//! use std::net::{SocketAddr, ToSocketAddrs};
 //! use std::time::Duration;
-//! use async_io::Async;
+//! use greenery::net::create_connection;
 //! use greenery::pool::ThreadPool;
 //! use greenery::prelude::*;
 //!
 //! fn main() -> io::Result<()> {
 //!     let resolver = ThreadPool::new(4);
 //!     greenery::run(async {
-//!         // DNS on a pool thread; the hub keeps running meanwhile.
+//!         // A blocking call on a pool thread; the hub keeps running meanwhile. (Passing
+//!         // "example.com:80" to `create_connection` would resolve it off the hub as well.)
 //!         let addrs: Vec<SocketAddr> = resolver
 //!             .apply(|| ("example.com", 80).to_socket_addrs().map(Iterator::collect))
 //!             .await
 //!             .map_err(|panic| io::Error::other(panic.to_string()))??;
-//!         let addr = *addrs.first().ok_or(io::ErrorKind::NotFound)?;
 //!
 //!         let page = greenery::timeout(Duration::from_secs(10), async {
-//!             let mut stream = Async::<TcpStream>::connect(addr).await?;
+//!             let mut stream = create_connection(&addrs[..], None).await?;
 //!             stream
 //!                 .write_all(b"GET / HTTP/1.0\r\nHost: example.com\r\n\r\n")
 //!                 .await?;
@@ -264,10 +329,3 @@
 //! The same goes for everything else that blocks: file I/O, a database driver with a
 //! blocking API, a long computation. See also [Coming from tokio](super::tokio) for
 //! crates built on tokio's sockets.
-//!
-//! # What is planned
-//!
-//! A `greenery::net` module is planned, with gevent's `StreamServer` (an accept loop that
-//! spawns a handler greenlet per connection, optionally into a pool, with `start`,
-//! `serve_forever` and `stop`) and `create_connection` (a connect with a timeout, trying each
-//! resolved address in turn). Until then, the patterns above are what it will package.

@@ -45,7 +45,7 @@
 //! | `task::JoinSet` | [`pool::Group`](crate::pool::Group); [`pool::Pool`](crate::pool::Pool) for a bound | dropping a group does not kill its members |
 //! | `task::spawn_blocking` | [`pool::ThreadPool`](crate::pool::ThreadPool) | an explicit pool you create and size |
 //! | `tokio::process` | [`subprocess`](crate::subprocess) | gevent's `subprocess`: `Popen`, `run`, `check_output` |
-//! | `tokio::net` | smol's sockets (async-io, async-net) | see [Networking on the hub](super::net) |
+//! | `tokio::net` | [`net`](crate::net): `TcpListener`, `TcpStream`, `UdpSocket`, Unix sockets | async-net's, seen by the hub; see [Networking on the hub](super::net) |
 //!
 //! # Spawning and `JoinHandle`
 //!
