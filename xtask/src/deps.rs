@@ -1,6 +1,8 @@
 //! The `deps` ci step: the crate graph of ARCHITECTURE.md, checked on `cargo metadata`.
 //!
-//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`;
+//! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- greenery`,
+//! and `macros <- greenery` (the proc-macro crate depends on no other member: its expansions
+//! name `::greenery::...` paths);
 //! no member depends on the facade except as a dev-dependency (its doc examples are written
 //! against the facade, as futures-util's are); tokio only as a dev-dependency of
 //! `greenery-bench`. The test-support crate, `greenery-testkit`, is outside the graph: it
@@ -22,6 +24,7 @@ const LEVEL_COMPOSITES: &[&str] = &[
     "greenery-subprocess",
 ];
 const LEVEL_FACADE: &[&str] = &[
+    "greenery-macros",
     "greenery-runtime",
     "greenery-hub",
     "greenery-event",
@@ -46,6 +49,7 @@ const ALLOWED: &[(&str, Option<&[&str]>)] = &[
     ("greenery-subprocess", Some(LEVEL_PRIMITIVES)),
     ("greenery-pool", Some(LEVEL_COMPOSITES)),
     ("greenery-actor", Some(LEVEL_COMPOSITES)),
+    ("greenery-macros", Some(&[])),
     ("greenery", Some(LEVEL_FACADE)),
     ("greenery-examples", None),
     ("greenery-bench", None),
@@ -242,7 +246,15 @@ mod tests {
             ),
             pkg(
                 "greenery",
-                &[("greenery-pool", "normal"), ("greenery-event", "normal")],
+                &[
+                    ("greenery-pool", "normal"),
+                    ("greenery-event", "normal"),
+                    ("greenery-macros", "normal"),
+                ],
+            ),
+            pkg(
+                "greenery-macros",
+                &[("syn", "normal"), ("greenery", "dev"), ("trybuild", "dev")],
             ),
             pkg("greenery-examples", &[("greenery", "normal")]),
             pkg(
@@ -270,9 +282,10 @@ mod tests {
             pkg("greenery-mystery", &[("greenery-hub", "normal")]),
             pkg("greenery-sync", &[("greenery-testkit", "normal")]),
             pkg("greenery-testkit", &[("greenery-runtime", "normal")]),
+            pkg("greenery-macros", &[("greenery-runtime", "normal")]),
         ];
         let problems = violations(&bad);
-        assert_eq!(problems.len(), 9, "{problems:#?}");
+        assert_eq!(problems.len(), 10, "{problems:#?}");
         assert!(problems[0].contains("`greenery-runtime` -> `greenery-hub`"));
         assert!(problems[2].contains("no member depends on the facade"));
         assert!(problems[4].contains("tokio is allowed only as a dev-dependency"));
@@ -280,5 +293,6 @@ mod tests {
         assert!(problems[6].contains("not in the crate graph table"));
         assert!(problems[7].contains("greenery-testkit is test support"));
         assert!(problems[8].contains("`greenery-testkit` -> `greenery-runtime`"));
+        assert!(problems[9].contains("`greenery-macros` -> `greenery-runtime`"));
     }
 }
