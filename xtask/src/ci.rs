@@ -46,7 +46,7 @@ const STEPS: &[Step] = &[
         name: "deps",
         run: deps::check,
         hint: "keep the crate graph runtime <- hub <- {event, sync, local, queue, subprocess} \
-               <- {pool, actor} <- greenery (ARCHITECTURE.md)",
+               <- {pool, actor} <- greenery, and macros <- greenery (ARCHITECTURE.md)",
     },
     Step {
         name: "package",

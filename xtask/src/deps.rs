@@ -1,7 +1,8 @@
 //! The `deps` ci step: the crate graph of ARCHITECTURE.md, checked on `cargo metadata`.
 //!
 //! `runtime <- hub <- {event, sync, local, queue, subprocess} <- {pool, actor} <- net <- greenery`
-//! (`net` runs its server's handlers in a pool); no member depends on the facade except as a dev-dependency (its doc examples are written
+//! (`net` runs its server's handlers in a pool), and `macros <- greenery` (the proc-macro crate depends
+//! on no other member: its expansions name `::greenery::...` paths); no member depends on the facade except as a dev-dependency (its doc examples are written
 //! against the facade, as futures-util's are); tokio only as a dev-dependency of
 //! `greenery-bench`. The test-support crate, `greenery-testkit`, is outside the graph: it
 //! depends on no member, and any member may take it, only as a dev-dependency.
@@ -34,6 +35,7 @@ const LEVEL_NET: &[&str] = &[
     "greenery-actor",
 ];
 const LEVEL_FACADE: &[&str] = &[
+    "greenery-macros",
     "greenery-runtime",
     "greenery-hub",
     "greenery-event",
@@ -60,6 +62,7 @@ const ALLOWED: &[(&str, Option<&[&str]>)] = &[
     ("greenery-pool", Some(LEVEL_COMPOSITES)),
     ("greenery-actor", Some(LEVEL_COMPOSITES)),
     ("greenery-net", Some(LEVEL_NET)),
+    ("greenery-macros", Some(&[])),
     ("greenery", Some(LEVEL_FACADE)),
     ("greenery-examples", None),
     ("greenery-bench", None),
@@ -268,7 +271,12 @@ mod tests {
                     ("greenery-pool", "normal"),
                     ("greenery-event", "normal"),
                     ("greenery-net", "normal"),
+                    ("greenery-macros", "normal"),
                 ],
+            ),
+            pkg(
+                "greenery-macros",
+                &[("syn", "normal"), ("greenery", "dev"), ("trybuild", "dev")],
             ),
             pkg("greenery-examples", &[("greenery", "normal")]),
             pkg(
@@ -297,9 +305,10 @@ mod tests {
             pkg("greenery-sync", &[("greenery-testkit", "normal")]),
             pkg("greenery-testkit", &[("greenery-runtime", "normal")]),
             pkg("greenery-pool", &[("greenery-net", "normal")]),
+            pkg("greenery-macros", &[("greenery-runtime", "normal")]),
         ];
         let problems = violations(&bad);
-        assert_eq!(problems.len(), 10, "{problems:#?}");
+        assert_eq!(problems.len(), 11, "{problems:#?}");
         assert!(problems[0].contains("`greenery-runtime` -> `greenery-hub`"));
         assert!(problems[2].contains("no member depends on the facade"));
         assert!(problems[4].contains("tokio is allowed only as a dev-dependency"));
@@ -308,5 +317,6 @@ mod tests {
         assert!(problems[7].contains("greenery-testkit is test support"));
         assert!(problems[8].contains("`greenery-testkit` -> `greenery-runtime`"));
         assert!(problems[9].contains("`greenery-pool` -> `greenery-net`"));
+        assert!(problems[10].contains("`greenery-macros` -> `greenery-runtime`"));
     }
 }

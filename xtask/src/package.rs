@@ -6,9 +6,10 @@
 //! a license, a repository, keywords and categories that crates.io accepts, a readme that
 //! exists, docs.rs metadata, and no dev-dependency with a version on another member that is
 //! not also a normal dependency: `cargo publish` would need it on crates.io first
-//! (rust-lang/cargo#4242). The path-only dev-dependencies (the facade, for doc examples, and
-//! `greenery-testkit`, for the tests) have no version, and cargo drops them from the packaged
-//! manifest; `publish = false` members (`greenery-testkit`, `greenery-bench`, the examples,
+//! (rust-lang/cargo#4242). The path-only dev-dependencies (the facade, for doc examples and
+//! `greenery-macros`' compile-fail tests, and `greenery-testkit`, for the tests) have no
+//! version, and cargo drops them from the packaged manifest, so `greenery -> greenery-macros`
+//! and `greenery-macros -(dev)-> greenery` make no cycle in what is published; `publish = false` members (`greenery-testkit`, `greenery-bench`, the examples,
 //! xtask) are not checked or packaged. (`[lints] workspace = true` is tidy's rule.)
 //!
 //! Then, when crates.io's index answers, `cargo package` of every publishable crate, each one

@@ -86,9 +86,28 @@
 //! reported as it happens ([`set_max_blocking_time`]), and with the `tracing` feature every
 //! greenlet gets a span.
 //!
+//! # Tests and `main`
+//!
+//! [`#[greenery::test]`](macro@test) makes an `async fn` a test that runs on a fresh hub, with
+//! deadlock detection, once in FIFO order or under many seeded schedules ([`testing`] is the
+//! guide), and [`#[greenery::main]`](macro@main) runs `async fn main` on the thread's hub:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[greenery::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let worker = greenery::spawn(async { "42".parse::<u32>() });
+//!     let answer = greenery::timeout(Duration::from_secs(1), worker.get()).await??;
+//!     assert_eq!(answer?, 42);
+//!     Ok(())
+//! }
+//! ```
+//!
 //! # Feature flags
 //!
-//! Every module is on by default, and so is `run-info`; each can be turned off on its own.
+//! Every module is on by default, and so are `run-info` and `macros`; each can be turned off
+//! on its own.
 //!
 //! - `event`: [`event`] (`Event`, `AsyncResult`).
 //! - `sync`: [`sync`] (`Semaphore`, `BoundedSemaphore`, `DummySemaphore`, `Lock`, `RLock`, and
@@ -100,6 +119,8 @@
 //! - `actor`: [`actor`] (`Actor`, `Addr`, `Supervisor`); turns on `queue`.
 //! - `net`: [`net`] (`TcpListener`, `TcpStream`, `UdpSocket`, the Unix sockets,
 //!   `create_connection`, `StreamServer`); turns on `pool`.
+//! - `macros`: the [`#[greenery::main]`](macro@main) and [`#[greenery::test]`](macro@test)
+//!   attributes.
 //! - `run-info`: [`run_info`], the spawn tree with what each greenlet waits on. It costs each
 //!   greenlet a few dozen bytes and its spawn a few nanoseconds (see the repository's
 //!   BENCHMARKS.md).
@@ -182,6 +203,11 @@ pub use greenery_net as net;
 
 #[doc(inline)]
 pub use greenery_runtime::testing;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+pub use greenery_macros::{main, test};
 
 pub mod _guide;
 pub mod io;

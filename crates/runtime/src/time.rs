@@ -13,8 +13,9 @@ use crate::timers::Timer;
 ///
 /// `sleep(Duration::ZERO)` is gevent's `sleep(0)`: it puts the caller at the back of the hub's
 /// run queue, so it resumes after every greenlet that was already runnable. A longer sleep is a
-/// timer of the hub: it resumes once the deadline has passed on the hub's clock ([`now`]) and the
-/// hub fires its timers (when no greenlet is runnable, and every few milliseconds otherwise).
+/// timer of the hub: it resumes once the deadline has passed on the hub's clock
+/// ([`now`](crate::now)) and the hub fires its timers (when no greenlet is runnable, and every
+/// few milliseconds otherwise).
 /// Timers with equal deadlines fire in the order they were created. Under a paused clock
 /// (`greenery::testing`) a sleep takes no real time.
 ///

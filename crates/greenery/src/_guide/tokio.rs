@@ -22,7 +22,8 @@
 //!
 //! | tokio | greenery | notes |
 //! |---|---|---|
-//! | `#[tokio::main]`, `Runtime::block_on` | [`greenery::run`](crate::run) | one hub per thread; [`run_until_idle`](crate::run_until_idle) also waits for the spawned greenlets |
+//! | `#[tokio::main]`, `Runtime::block_on` | [`#[greenery::main]`](macro@crate::main), [`greenery::run`](crate::run) | one hub per thread; [`run_until_idle`](crate::run_until_idle) also waits for the spawned greenlets |
+//! | `#[tokio::test]`, `start_paused = true` | [`#[greenery::test]`](macro@crate::test), `start_paused = true` | a fresh hub per test, deadlock detection, and `explore = N` to run `N` seeded schedules |
 //! | `tokio::spawn`, `task::spawn_local` + `LocalSet` | [`greenery::spawn`](crate::spawn) | every greenlet is a local task of its thread's hub: no `LocalSet`, no `Send` bound |
 //! | `JoinHandle<T>` | [`Greenlet<T>`](crate::Greenlet) | cloneable; the outcome is kept, any clone reads it |
 //! | `handle.await` | [`get`](crate::Greenlet::get) (`T: Clone`), [`join`](crate::Greenlet::join) + [`take`](crate::Greenlet::take) | or [`value`](crate::Greenlet::value) once finished |

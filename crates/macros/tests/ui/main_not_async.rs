@@ -1,0 +1,2 @@
+#[greenery::main]
+fn main() {}

@@ -1,0 +1,4 @@
+#[greenery::main]
+async fn main(args: Vec<String>) {
+    let _ = args;
+}

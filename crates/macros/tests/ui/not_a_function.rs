@@ -1,0 +1,7 @@
+#[greenery::test]
+struct NotATest;
+
+#[greenery::main]
+const MAIN: u32 = 0;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[greenery::test]
+fn plain() {}
+
+fn main() {}

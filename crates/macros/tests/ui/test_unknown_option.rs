@@ -1,0 +1,4 @@
+#[greenery::test(explor = 10)]
+async fn typo() {}
+
+fn main() {}
