@@ -600,3 +600,39 @@ fn run_info_in_a_test_run_sees_a_sleep_on_the_paused_clock() {
         sleeper.join().await;
     });
 }
+
+#[test]
+fn under_a_paused_clock_a_timeout_around_a_loopback_echo_never_fires() {
+    use greenery::net::{StreamServer, TcpStream};
+    use greenery::prelude::*;
+
+    Builder::new().start_paused(true).run(|| async {
+        let server = StreamServer::bind("127.0.0.1:0", |mut stream: TcpStream, _| async move {
+            let mut buf = [0u8; 64];
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 || stream.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        server.start().unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        for round in 0..1000u32 {
+            let sent = round.to_le_bytes();
+            client.write_all(&sent).await.unwrap();
+            let mut echoed = [0u8; 4];
+            // The socket is a wait outside the hub: the paused clock must not jump past it.
+            let read = timeout(Duration::from_millis(1), client.read_exact(&mut echoed)).await;
+            assert!(
+                read.is_ok(),
+                "round {round}: the paused clock fired a timeout early"
+            );
+            assert_eq!(echoed, sent);
+        }
+        drop(client);
+        server.stop(Some(Duration::from_secs(1))).await;
+    });
+}
