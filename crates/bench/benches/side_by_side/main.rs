@@ -72,3 +72,42 @@ pub(crate) fn tokio_rt() -> tokio::runtime::Runtime {
         .build()
         .expect("tokio runtime")
 }
+
+/// How a tokio contender spawns its tasks: `tokio::spawn` on a current-thread runtime, or
+/// `spawn_local` inside a `LocalSet` on one. Each workload runs both and the faster counts
+/// ([`fastest`]), so tokio is measured at its best.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tokio {
+    Spawn,
+    Local,
+}
+
+impl Tokio {
+    /// Runs `future` on a fresh current-thread runtime (inside a `LocalSet` for `Local`).
+    pub(crate) fn block_on<F: std::future::Future>(self, future: F) -> F::Output {
+        let rt = tokio_rt();
+        match self {
+            Tokio::Spawn => rt.block_on(future),
+            Tokio::Local => tokio::task::LocalSet::new().block_on(&rt, future),
+        }
+    }
+
+    /// Spawns `future` the way this flavor does.
+    pub(crate) fn spawn<F>(self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Tokio::Spawn => tokio::spawn(future),
+            Tokio::Local => tokio::task::spawn_local(future),
+        }
+    }
+}
+
+/// Runs a tokio contender both ways and returns the better (lower) result.
+pub(crate) fn fastest<T: PartialOrd>(run: impl Fn(Tokio) -> T) -> T {
+    let spawn = run(Tokio::Spawn);
+    let local = run(Tokio::Local);
+    if local < spawn { local } else { spawn }
+}

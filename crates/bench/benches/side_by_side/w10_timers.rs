@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const N: u64 = 100_000;
@@ -19,7 +20,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: 2 * N,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -40,13 +41,11 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
-    let rt = crate::tokio_rt();
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async {
+fn tokio(flavor: Tokio) -> Duration {
+    flavor.block_on(async {
         let start = Instant::now();
         let sleepers: Vec<_> = (0..N)
-            .map(|i| tokio::task::spawn_local(async move { tokio::time::sleep(nap(i)).await }))
+            .map(|i| flavor.spawn(async move { tokio::time::sleep(nap(i)).await }))
             .collect();
         for h in sleepers {
             h.await.expect("task");

@@ -1,5 +1,6 @@
 //! W1: spawn 100k greenlets that do nothing, then join each.
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const N: u64 = 100_000;
@@ -10,7 +11,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: N,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> std::time::Duration {
@@ -24,11 +25,10 @@ fn greenery() -> std::time::Duration {
     })
 }
 
-fn tokio() -> std::time::Duration {
-    let rt = crate::tokio_rt();
-    rt.block_on(async {
+fn tokio(flavor: Tokio) -> std::time::Duration {
+    flavor.block_on(async move {
         let start = std::time::Instant::now();
-        let hs: Vec<_> = (0..N).map(|i| tokio::spawn(async move { i })).collect();
+        let hs: Vec<_> = (0..N).map(|i| flavor.spawn(async move { i })).collect();
         for h in hs {
             h.await.expect("task");
         }

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const ROUNDS: u64 = 200_000;
@@ -12,7 +13,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: ROUNDS,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -38,13 +39,13 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
+fn tokio(flavor: Tokio) -> Duration {
     use tokio::sync::mpsc::unbounded_channel;
-    crate::tokio_rt().block_on(async {
+    flavor.block_on(async move {
         let (ping_tx, mut ping_rx) = unbounded_channel::<u64>();
         let (pong_tx, mut pong_rx) = unbounded_channel::<u64>();
         let start = Instant::now();
-        let echo = tokio::spawn(async move {
+        let echo = flavor.spawn(async move {
             for _ in 0..ROUNDS {
                 let n = ping_rx.recv().await.expect("open");
                 pong_tx.send(n).expect("open");

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const ITEMS: u64 = 1_000_000;
@@ -16,7 +17,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: ITEMS,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -59,9 +60,9 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
+fn tokio(flavor: Tokio) -> Duration {
     use std::sync::Arc;
-    crate::tokio_rt().block_on(async {
+    flavor.block_on(async move {
         // tokio has no MPMC channel: consumers share the receiver behind tokio's Mutex.
         let (tx, rx) = tokio::sync::mpsc::channel::<u64>(CAPACITY);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -69,7 +70,7 @@ fn tokio() -> Duration {
         let producers: Vec<_> = (0..PRODUCERS)
             .map(|_| {
                 let tx = tx.clone();
-                tokio::spawn(async move {
+                flavor.spawn(async move {
                     for i in 0..EACH {
                         tx.send(i).await.expect("open");
                     }
@@ -80,7 +81,7 @@ fn tokio() -> Duration {
         let consumers: Vec<_> = (0..CONSUMERS)
             .map(|_| {
                 let rx = rx.clone();
-                tokio::spawn(async move {
+                flavor.spawn(async move {
                     let mut sum = 0u64;
                     while let Some(i) = rx.lock().await.recv().await {
                         sum += i;

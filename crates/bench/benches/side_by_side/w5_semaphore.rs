@@ -3,6 +3,7 @@
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const TASKS: u64 = 1_000;
@@ -14,7 +15,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: TASKS * EACH,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -38,14 +39,14 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
-    crate::tokio_rt().block_on(async {
+fn tokio(flavor: Tokio) -> Duration {
+    flavor.block_on(async move {
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
         let start = Instant::now();
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {
                 let sem = sem.clone();
-                tokio::spawn(async move {
+                flavor.spawn(async move {
                     for _ in 0..EACH {
                         let _permit = sem.acquire().await.expect("open");
                         tokio::task::yield_now().await;

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const ITEMS: u64 = 100_000;
@@ -14,7 +15,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: ITEMS,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn check(results: &[u64]) {
@@ -37,16 +38,16 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
+fn tokio(flavor: Tokio) -> Duration {
     use std::sync::Arc;
-    crate::tokio_rt().block_on(async {
+    flavor.block_on(async move {
         // tokio has no pool: a semaphore bounds the running tasks, handles keep input order.
         let permits = Arc::new(tokio::sync::Semaphore::new(SIZE));
         let start = Instant::now();
         let mut handles = Vec::with_capacity(ITEMS as usize);
         for i in 0..ITEMS {
             let permit = permits.clone().acquire_owned().await.expect("open");
-            handles.push(tokio::spawn(async move {
+            handles.push(flavor.spawn(async move {
                 let _permit = permit;
                 i * 2
             }));

@@ -4,6 +4,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure_values};
 
 const PARKED: usize = 100_000;
@@ -33,7 +34,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
     measure_values(
         workload,
         reps,
-        [&child("greenery"), &child("tokio"), &child("smol")],
+        [
+            &child("greenery"),
+            &|| child("tokio-spawn")().min(child("tokio-local")()),
+            &child("smol"),
+        ],
     )
 }
 
@@ -41,7 +46,8 @@ pub(crate) fn run(reps: usize) -> Outcome {
 pub(crate) fn child(name: &str) {
     let bytes = match name {
         "greenery" => greenery(),
-        "tokio" => tokio(),
+        "tokio-spawn" => tokio(Tokio::Spawn),
+        "tokio-local" => tokio(Tokio::Local),
         "smol" => smol(),
         other => panic!("unknown W7 contender {other}"),
     };
@@ -84,15 +90,15 @@ fn greenery() -> f64 {
     })
 }
 
-fn tokio() -> f64 {
-    crate::tokio_rt().block_on(async {
+fn tokio(flavor: Tokio) -> f64 {
+    flavor.block_on(async move {
         let notify = std::sync::Arc::new(tokio::sync::Notify::new());
         let started = std::sync::Arc::new(AtomicUsize::new(0));
         let before = rss();
         let parked: Vec<_> = (0..PARKED)
             .map(|_| {
                 let (notify, started) = (notify.clone(), started.clone());
-                tokio::spawn(async move {
+                flavor.spawn(async move {
                     started.fetch_add(1, Ordering::Relaxed);
                     notify.notified().await
                 })

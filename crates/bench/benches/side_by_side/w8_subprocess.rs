@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const WORKERS: u64 = 8;
@@ -13,7 +14,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: WORKERS * EACH,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -35,12 +36,12 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
-    crate::tokio_rt().block_on(async {
+fn tokio(flavor: Tokio) -> Duration {
+    flavor.block_on(async move {
         let start = Instant::now();
         let workers: Vec<_> = (0..WORKERS)
             .map(|_| {
-                tokio::spawn(async {
+                flavor.spawn(async {
                     for _ in 0..EACH {
                         let status = tokio::process::Command::new("true")
                             .status()

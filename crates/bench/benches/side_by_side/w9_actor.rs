@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Tokio;
 use greenery_bench::{Outcome, Workload, measure};
 
 const MESSAGES: u64 = 200_000;
@@ -12,7 +13,7 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: MESSAGES,
     };
-    measure(workload, reps, [&greenery, &tokio, &smol])
+    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
 }
 
 fn greenery() -> Duration {
@@ -58,9 +59,9 @@ fn greenery() -> Duration {
     })
 }
 
-fn tokio() -> Duration {
+fn tokio(flavor: Tokio) -> Duration {
     use tokio::sync::mpsc::channel;
-    crate::tokio_rt().block_on(async {
+    flavor.block_on(async move {
         let (ping_tx, ping_rx) = channel::<u64>(64);
         let (pong_tx, pong_rx) = channel::<u64>(64);
         let done = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -78,8 +79,8 @@ fn tokio() -> Duration {
                 }
             }
         };
-        let a = tokio::spawn(player(ping_rx, pong_tx.clone(), done.clone()));
-        let b = tokio::spawn(player(pong_rx, ping_tx.clone(), done.clone()));
+        let a = flavor.spawn(player(ping_rx, pong_tx.clone(), done.clone()));
+        let b = flavor.spawn(player(pong_rx, ping_tx.clone(), done.clone()));
         ping_tx.send(1).await.expect("alive");
         done.notified().await;
         let took = start.elapsed();
