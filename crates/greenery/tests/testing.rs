@@ -292,24 +292,29 @@ fn pct_depth_zero_is_refused() {
     Builder::new().explore(1).pct_depth(0).run(|| async {});
 }
 
+/// Two greenlets that must finish in spawn order: true in FIFO order only.
+fn spawn_order() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    Box::pin(async {
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let a = spawn({
+            let order = order.clone();
+            async move { order.borrow_mut().push('a') }
+        });
+        let b = spawn({
+            let order = order.clone();
+            async move { order.borrow_mut().push('b') }
+        });
+        greenery::joinall([a, b]).await.unwrap();
+        assert_eq!(*order.borrow(), ['a', 'b']);
+    })
+}
+
 #[test]
 fn a_failure_names_its_schedule_which_replays_the_failure() {
     let failed = Builder::new()
         .seed(3)
         .explore(1000)
-        .try_run(|| async {
-            let order = Rc::new(RefCell::new(Vec::new()));
-            let a = spawn({
-                let order = order.clone();
-                async move { order.borrow_mut().push('a') }
-            });
-            let b = spawn({
-                let order = order.clone();
-                async move { order.borrow_mut().push('b') }
-            });
-            greenery::joinall([a, b]).await.unwrap();
-            assert_eq!(*order.borrow(), ['a', 'b']);
-        })
+        .try_run(spawn_order)
         .unwrap_err();
     let schedule = failed.schedule().expect("an exploring run has a schedule");
     let text = failed.to_string();
@@ -319,19 +324,7 @@ fn a_failure_names_its_schedule_which_replays_the_failure() {
     );
     let replayed = Builder::new()
         .replay(schedule)
-        .try_run(|| async {
-            let order = Rc::new(RefCell::new(Vec::new()));
-            let a = spawn({
-                let order = order.clone();
-                async move { order.borrow_mut().push('a') }
-            });
-            let b = spawn({
-                let order = order.clone();
-                async move { order.borrow_mut().push('b') }
-            });
-            greenery::joinall([a, b]).await.unwrap();
-            assert_eq!(*order.borrow(), ['a', 'b']);
-        })
+        .try_run(spawn_order)
         .unwrap_err();
     assert_eq!(replayed.message(), failed.message());
 }

@@ -1,6 +1,5 @@
 //! `ThreadPool`: blocking closures on a bounded set of OS threads.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -185,7 +184,8 @@ impl ThreadPool {
         let (sender, receiver) = async_channel::bounded(1);
         let shared = self.shared.clone();
         let job: Job = Box::new(move || {
-            let result = catch_unwind(AssertUnwindSafe(f)).map_err(|p| ThreadPanic(message(&*p)));
+            let result = catch_unwind(AssertUnwindSafe(f))
+                .map_err(|p| ThreadPanic(greenery_runtime::__private::panic_message(&*p)));
             shared.workers().unfinished -= 1;
             let _ = sender.try_send(result);
         });
@@ -267,16 +267,6 @@ fn work(shared: &Shared) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .threads -= 1;
-}
-
-fn message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_owned()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
-    }
 }
 
 impl fmt::Debug for ThreadPool {

@@ -11,7 +11,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: N,
     };
-    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
+    measure(
+        workload,
+        reps,
+        [&greenery, &|| crate::fastest(tokio), &smol],
+    )
 }
 
 fn greenery() -> std::time::Duration {

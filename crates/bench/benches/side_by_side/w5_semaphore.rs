@@ -15,7 +15,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: TASKS * EACH,
     };
-    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
+    measure(
+        workload,
+        reps,
+        [&greenery, &|| crate::fastest(tokio), &smol],
+    )
 }
 
 fn greenery() -> Duration {

@@ -15,7 +15,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: ITEMS,
     };
-    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
+    measure(
+        workload,
+        reps,
+        [&greenery, &|| crate::fastest(tokio), &smol],
+    )
 }
 
 fn check(results: &[u64]) {

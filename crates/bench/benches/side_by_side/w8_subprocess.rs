@@ -14,7 +14,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: WORKERS * EACH,
     };
-    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
+    measure(
+        workload,
+        reps,
+        [&greenery, &|| crate::fastest(tokio), &smol],
+    )
 }
 
 fn greenery() -> Duration {

@@ -13,7 +13,11 @@ pub(crate) fn run(reps: usize) -> Outcome {
         unit: "ns/op",
         ops: MESSAGES,
     };
-    measure(workload, reps, [&greenery, &|| crate::fastest(tokio), &smol])
+    measure(
+        workload,
+        reps,
+        [&greenery, &|| crate::fastest(tokio), &smol],
+    )
 }
 
 fn greenery() -> Duration {
