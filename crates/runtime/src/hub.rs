@@ -288,11 +288,19 @@ impl Hub {
 
     /// Takes the job to run next: gevent's FIFO order, or the test scheduler's choice among
     /// the run queue while a test explores (this is the only place a schedule is chosen).
+    #[inline]
     fn pop(&self) -> Option<Job> {
-        let mut jobs = self.jobs.borrow_mut();
-        if !self.exploring.get() {
-            return jobs.pop();
+        if self.exploring.get() {
+            return self.pop_explored();
         }
+        self.jobs.borrow_mut().pop()
+    }
+
+    /// [`pop`](Hub::pop) while a test explores: the scheduler chooses.
+    #[cold]
+    #[inline(never)]
+    fn pop_explored(&self) -> Option<Job> {
+        let mut jobs = self.jobs.borrow_mut();
         let mut testing = self.testing.borrow_mut();
         let testing = testing.as_mut().expect("exploring in a test run");
         testing.steps += 1;
