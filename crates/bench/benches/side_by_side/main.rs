@@ -2,6 +2,7 @@
 //!
 //! `cargo bench -p greenery-bench --bench side_by_side -- [--json] [--reps N] [W1 W3 ...]`
 
+mod w10_timers;
 mod w1_spawn_join;
 mod w2_ping_pong;
 mod w3_mpmc;
@@ -11,7 +12,6 @@ mod w6_pool_map;
 mod w7_idle_memory;
 mod w8_subprocess;
 mod w9_actor;
-mod w10_timers;
 
 use greenery_bench::{Outcome, json_line, table};
 

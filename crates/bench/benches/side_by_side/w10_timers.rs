@@ -32,11 +32,8 @@ fn greenery() -> Duration {
             g.join().await;
         }
         for _ in 0..N {
-            let done = greenery::timeout(
-                Duration::from_secs(1),
-                greenery::sleep(Duration::ZERO),
-            )
-            .await;
+            let done =
+                greenery::timeout(Duration::from_secs(1), greenery::sleep(Duration::ZERO)).await;
             assert!(done.is_ok());
         }
         start.elapsed()
@@ -55,8 +52,7 @@ fn tokio() -> Duration {
             h.await.expect("task");
         }
         for _ in 0..N {
-            let done =
-                tokio::time::timeout(Duration::from_secs(1), tokio::task::yield_now()).await;
+            let done = tokio::time::timeout(Duration::from_secs(1), tokio::task::yield_now()).await;
             assert!(done.is_ok());
         }
         start.elapsed()
