@@ -11,9 +11,10 @@
 //! checked after every job), at the back: the waiter then runs after the `B` steps queued
 //! before it. So the steps in between are `B + 1` (the step under way, then one of each busy
 //! greenlet), `B + 2` when the set call itself (a few hundred ns) spans a step boundary, and
-//! the latency is that many steps plus the cost of the wake. More steps mean that a thread
-//! was descheduled between the setter's timestamp and its wake, or while the waiter was
-//! queued, which a shared machine does now and then: the maximum shows it.
+//! the latency is that many steps plus the cost of the wake. A sample whose set call took
+//! over 5 µs had the setter thread descheduled in the middle, while the hub ran on: it is
+//! left out, and counted. The hub thread descheduled while the waiter is queued adds to the
+//! latency (milliseconds on a shared machine, in the p99 and the maximum), not to the steps.
 //!
 //! `cargo bench -p greenery-bench --bench remote_wake -- [--samples N] [--busy 1,8,64]
 //! [--step-ns 300]`
