@@ -9,6 +9,7 @@ mod ci;
 mod deps;
 mod examples;
 mod package;
+mod soak;
 #[cfg(test)]
 mod tidy;
 
@@ -29,6 +30,8 @@ Tasks:
                                 package
                                 (STEPs pick a subset; --keep-going runs all and reports every failure)
   test                          the workspace tests (cargo-nextest if installed, then doctests)
+  soak                          the reliability suite in release with GREENERY_SOAK=1 (nextest if
+                                installed), timed; minutes, so not part of ci
   doc [--open] [--private]      the docs, with rustdoc warnings denied
   examples [--bless] [NAME...]  run the examples; compare stdout with examples/expected/<name>.out
                                 (--bless rewrites the .out files)
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     let res = match args.first().map(String::as_str) {
         Some("ci") => ci::run(rest),
         Some("test") => no_args("test", rest).and_then(|()| ci::test()),
+        Some("soak") => soak::run(rest),
         Some("doc") => doc(rest),
         Some("examples") => examples::run(rest),
         Some("demo") => examples::demo(rest),
@@ -192,7 +196,7 @@ pub(crate) fn split_flags<'a>(
     Ok((flags, rest))
 }
 
-fn no_args<S: AsRef<str>>(task: &str, rest: &[S]) -> Result {
+pub(crate) fn no_args<S: AsRef<str>>(task: &str, rest: &[S]) -> Result {
     match rest.first() {
         None => Ok(()),
         Some(arg) => Err(format!("`{task}` takes no argument `{}`", arg.as_ref()).into()),

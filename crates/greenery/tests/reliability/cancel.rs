@@ -6,23 +6,26 @@
 //! `*_timeout`, wrapped in an outer `timeout`, `try_*`), with random short timeouts, while
 //! the storm kills random op greenlets and lets timers fire. At the end nothing may hang
 //! (every op greenlet finishes within a generous deadline) and the model must balance.
+//!
+//! A storm never checks its state after a fixed number of yields: a wake-up may take any
+//! number of them (one from another thread joins the run queue when it arrives). It settles
+//! on a condition instead, with [`HANG`] as the bound after which a wake-up counts as lost,
+//! and a sleeper that could proceed may not time out while its wake-up is awaited: that
+//! would hide a lost wake-up behind a timer.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fastrand::Rng;
 use greenery::event::{AsyncResult, Event};
 use greenery::pool::Pool;
 use greenery::queue::{Buffer, Channel, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, Queue};
 use greenery::sync::{BoundedSemaphore, Lock, RLock, Semaphore};
-use greenery::{Greenlet, GreenletError, timeout};
+use greenery::{Greenlet, GreenletError, Timeout, timeout};
 
-use crate::util::{settle, sized};
-
-/// How long the end of a storm may take before it counts as a hang.
-const HANG: Duration = Duration::from_secs(10);
+use crate::util::{HANG, settle_until, sized};
 
 /// A short random duration: zero (expires at the first poll that finds the operation
 /// pending) or up to 300 µs.
@@ -135,14 +138,27 @@ trait Store: Clone + 'static {
     async fn get(&self) -> Option<Item>;
     async fn get_timeout(&self, d: Duration) -> Option<Item>;
     fn try_get(&self) -> Option<Item>;
-    /// Describes a waiter that could proceed but sleeps, given how many getters and putters
-    /// are blocked once the hub has settled.
-    fn stuck(&self, getters: usize, putters: usize) -> Option<String>;
+    fn len(&self) -> usize;
+    fn is_full(&self) -> bool;
+    /// Of `getters` and `putters` (op greenlets that have not finished), how many could
+    /// proceed right now (take an item, put one in); `None` if none could.
+    fn due(&self, getters: usize, putters: usize) -> Option<Due>;
     fn shutdown(&self);
     fn shutdown_immediate(&self) -> Vec<Item>;
     /// `true` if a cancelled put always drops its item (a queue); a channel's cancelled put
     /// may have been taken already.
     const CANCEL_DROPS: bool;
+}
+
+/// Getters and putters that could proceed but have not: each is asleep with its wake-up lost,
+/// or still on its way.
+struct Due {
+    /// Getters that could take an item.
+    gets: usize,
+    /// Putters that could put theirs in.
+    puts: usize,
+    /// Who sleeps, with what in the store.
+    why: String,
 }
 
 /// The queue a queue type is or wraps (through `Deref` for the variants).
@@ -180,15 +196,28 @@ macro_rules! impl_store_for_queue {
             fn try_get(&self) -> Option<Item> {
                 as_queue::<$buf>(self).try_get().ok()
             }
-            fn stuck(&self, getters: usize, putters: usize) -> Option<String> {
+            fn len(&self) -> usize {
+                as_queue::<$buf>(self).len()
+            }
+            fn is_full(&self) -> bool {
+                as_queue::<$buf>(self).is_full()
+            }
+            fn due(&self, getters: usize, putters: usize) -> Option<Due> {
                 let q = as_queue::<$buf>(self);
-                if !q.is_empty() && getters > 0 {
-                    return Some(format!("{getters} getters asleep, {} items", q.len()));
-                }
-                if !q.is_full() && putters > 0 {
-                    return Some(format!("{putters} putters asleep, {} items", q.len()));
-                }
-                None
+                let len = q.len();
+                let gets = getters.min(len);
+                // Some of the items may be promised to getters (then there is room for at
+                // least one putter once they took them).
+                let room = q
+                    .capacity()
+                    .map_or(usize::MAX, |c| c.saturating_sub(len).max(1));
+                let puts = if q.is_full() { 0 } else { putters.min(room) };
+                let why = if gets > 0 {
+                    format!("{getters} getters asleep, {len} items")
+                } else {
+                    format!("{putters} putters asleep, {len} items")
+                };
+                (gets > 0 || puts > 0).then_some(Due { gets, puts, why })
             }
             fn shutdown(&self) {
                 as_queue::<$buf>(self).shutdown()
@@ -244,9 +273,19 @@ impl Store for Channel<Item> {
     fn try_get(&self) -> Option<Item> {
         Channel::try_get(self).ok()
     }
-    fn stuck(&self, getters: usize, putters: usize) -> Option<String> {
-        (getters > 0 && putters > 0)
-            .then(|| format!("{getters} getters and {putters} putters asleep on a channel"))
+    fn len(&self) -> usize {
+        Channel::len(self)
+    }
+    fn is_full(&self) -> bool {
+        Channel::is_full(self)
+    }
+    fn due(&self, getters: usize, putters: usize) -> Option<Due> {
+        let pairs = getters.min(putters);
+        (pairs > 0).then(|| Due {
+            gets: pairs,
+            puts: pairs,
+            why: format!("{getters} getters and {putters} putters asleep on a channel"),
+        })
     }
     fn shutdown(&self) {
         Channel::shutdown(self)
@@ -329,12 +368,7 @@ async fn store_storm<S: Store>(seed: u64, store: S, ops_per_seed: usize) {
     }
 
     // Quiescent: nobody may sleep while they could proceed.
-    settle(20).await;
-    let getters = gets.iter().filter(|g| !g.ready()).count();
-    let putters = puts.iter().filter(|g| !g.ready()).count();
-    if let Some(why) = store.stuck(getters, putters) {
-        panic!("seed {seed}: {why}");
-    }
+    quiesce(seed, &store, &ledger, &gets, &puts).await;
 
     // Shutdown wakes every waiter; then nothing hangs.
     store.shutdown();
@@ -399,14 +433,99 @@ async fn store_storm<S: Store>(seed: u64, store: S, ops_per_seed: usize) {
     }
 }
 
+/// A store storm as its greenlet sees it between two yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct View {
+    /// Get and put op greenlets that have not finished.
+    getters: usize,
+    putters: usize,
+    /// The store's items, and whether it is full.
+    len: usize,
+    full: bool,
+    /// Gets that returned an item, puts that completed, items handed back and dropped.
+    received: usize,
+    accepted: usize,
+    returned: usize,
+    dropped: usize,
+}
+
+/// Waits until the storm on `store` has settled: nothing changed over a yield, and no getter
+/// or putter sleeps while it could proceed ([`Store::due`]).
+///
+/// Sleepers that could proceed may still be waiting for their wake-up, which may take any
+/// number of yields. Once such a state has held still over a yield (the unlock passes queued
+/// before it have run), those sleepers must proceed: if they time out instead, or the state
+/// still holds after [`HANG`], a wake-up was lost.
+async fn quiesce<S: Store>(
+    seed: u64,
+    store: &S,
+    ledger: &SharedLedger,
+    gets: &[Greenlet<()>],
+    puts: &[Greenlet<()>],
+) {
+    let view = || {
+        let l = ledger.borrow();
+        View {
+            getters: gets.iter().filter(|g| !g.ready()).count(),
+            putters: puts.iter().filter(|g| !g.ready()).count(),
+            len: store.len(),
+            full: store.is_full(),
+            received: l.received.len(),
+            accepted: l.accepted.len(),
+            returned: l.returned.len(),
+            dropped: l.dropped.len(),
+        }
+    };
+    let start = Instant::now();
+    let mut last: Option<View> = None;
+    // The gets and puts that must have completed by the end (the sleepers seen due, held
+    // still, must proceed).
+    let (mut want_received, mut want_accepted) = (0, 0);
+    loop {
+        greenery::sleep(Duration::ZERO).await;
+        let now = view();
+        let due = store.due(now.getters, now.putters);
+        let still = last.as_ref() == Some(&now);
+        match &due {
+            None if still => break,
+            Some(due) if still => {
+                want_received = want_received.max(now.received + due.gets);
+                want_accepted = want_accepted.max(now.accepted + due.puts);
+            }
+            _ => {}
+        }
+        if start.elapsed() > HANG {
+            let why = due.map_or_else(|| "the storm never settled".to_owned(), |d| d.why);
+            panic!("seed {seed}: {why} (still, after {HANG:?}; {now:?})");
+        }
+        last = Some(now);
+    }
+    let l = ledger.borrow();
+    assert!(
+        l.received.len() >= want_received && l.accepted.len() >= want_accepted,
+        "seed {seed}: getters or putters that could proceed timed out instead (a lost \
+         wake-up): {} gets of {want_received} and {} puts of {want_accepted} completed",
+        l.received.len(),
+        l.accepted.len()
+    );
+}
+
 /// Runs `storm` on seeds `0..seeds`, one hub run per seed.
+///
+/// Every storm joins its op greenlets before it returns; what it leaves on the hub runs in
+/// the next hub run (hub callbacks, such as a finished greenlet's links, and greenlets woken
+/// but not run yet, whose wake-up may take a while), which waits for it, up to [`HANG`].
+/// Nothing may stay parked.
 fn seeds<F: Future<Output = ()>>(seeds: usize, storm: impl Fn(u64) -> F) {
     for seed in 0..seeds as u64 {
         greenery::run(storm(seed));
+        let left = greenery::run(async {
+            let _ = timeout(HANG, greenery::wait_idle()).await;
+            greenery::greenlet_count()
+        });
         assert_eq!(
-            greenery::run(async { greenery::greenlet_count() }),
-            0,
-            "seed {seed}: a greenlet outlived the storm"
+            left, 0,
+            "seed {seed}: a greenlet outlived the storm (still, after {HANG:?})"
         );
     }
 }
@@ -456,14 +575,25 @@ fn queue_order_survives_cancelled_gets() {
                 }
             }
         });
-        let mut gets = Vec::new();
+        // Set once the queue is shut down: a getter that times out after it missed the
+        // shutdown's wake-up.
+        let (shut, late) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(0usize)));
+        let (mut gets, mut all_gets) = (Vec::new(), Vec::new());
         while !producer.ready() {
             let (queue, got, d) = (queue.clone(), got.clone(), short(&mut rng));
+            let (shut, late) = (shut.clone(), late.clone());
             let g = greenery::spawn(async move {
-                if let Ok(Ok(item)) = timeout(d, queue.get()).await {
-                    got.borrow_mut().push(item);
+                match timeout(d, queue.get()).await {
+                    Ok(Ok(item)) => got.borrow_mut().push(item),
+                    Ok(Err(_shut_down)) => {}
+                    Err(Timeout) => {
+                        if shut.get() {
+                            late.set(late.get() + 1);
+                        }
+                    }
                 }
             });
+            all_gets.push(g.clone());
             if rng.bool() {
                 gets.push(g);
             }
@@ -471,9 +601,18 @@ fn queue_order_survives_cancelled_gets() {
             jitter(&mut rng).await;
         }
         join_or_hang(seed, "get", &gets).await;
-        settle(5).await;
+        shut.set(true);
+        let left = queue.shutdown_immediate();
+        // The shutdown wakes the getters still waiting (and revokes the items promised to
+        // getters that have not run): every getter ends, none with a timeout.
+        join_or_hang(seed, "get", &all_gets).await;
+        assert_eq!(
+            late.get(),
+            0,
+            "seed {seed}: getters timed out after the shutdown (a lost wake-up)"
+        );
         let mut all = got.borrow().clone();
-        all.extend(queue.shutdown_immediate());
+        all.extend(left);
         assert_eq!(all, (0..200).collect::<Vec<_>>(), "seed {seed}");
     });
 }
@@ -652,6 +791,33 @@ struct Wakes {
     waiting: BTreeSet<usize>,
     /// Number of `set` calls so far.
     sets: u64,
+    /// Set once the final set's notifier has run: every waiter was woken then.
+    notified: bool,
+    /// Waiters that timed out after that (their wake-up was lost).
+    late: Vec<usize>,
+}
+
+/// After the final `set` of an event or result storm: once its notifier has run (it was
+/// queued before this greenlet yields), every waiter was woken. A woken waiter may take any
+/// number of yields to run (its wake-up may come from another thread), but it may not time
+/// out any more, and none may still be waiting after [`HANG`].
+async fn all_woken(seed: u64, what: &str, wakes: &Rc<RefCell<Wakes>>) {
+    greenery::sleep(Duration::ZERO).await;
+    wakes.borrow_mut().notified = true;
+    settle_until(
+        || wakes.borrow().waiting.is_empty(),
+        || {
+            let asleep = &wakes.borrow().waiting;
+            format!("seed {seed}: {what}: {asleep:?}")
+        },
+    )
+    .await;
+    let late = &wakes.borrow().late;
+    assert!(
+        late.is_empty(),
+        "seed {seed}: waiters timed out after the final set's notifier ran (a lost wake-up): \
+         {late:?}"
+    );
 }
 
 #[test]
@@ -684,7 +850,10 @@ fn event_storm() {
                             _ => timeout(d, event.wait()).await.is_ok(),
                         };
                         drop(waiting);
-                        let w = wakes.borrow();
+                        let mut w = wakes.borrow_mut();
+                        if !woke && w.notified {
+                            w.late.push(i);
+                        }
                         // A waiter that starts after a set and a clear, before the set's
                         // notifier ran, returns too (gevent's order): so only "never set"
                         // is a spurious wake-up.
@@ -699,13 +868,7 @@ fn event_storm() {
         }
         event.set();
         wakes.borrow_mut().sets += 1;
-        // The notifier was queued before this greenlet yields: once it ran, nobody waits.
-        settle(3).await;
-        let asleep = wakes.borrow().waiting.clone();
-        assert!(
-            asleep.is_empty(),
-            "seed {seed}: waiters asleep on a set event: {asleep:?}"
-        );
+        all_woken(seed, "waiters asleep on a set event", &wakes).await;
         join_or_hang(seed, "event", &ops).await;
         no_panics(seed, &ops);
     });
@@ -752,7 +915,10 @@ fn async_result_storm() {
                                 .map(|()| result.try_get().expect("ready after wait")),
                         };
                         drop(waiting);
-                        let w = wakes.borrow();
+                        let mut w = wakes.borrow_mut();
+                        if got.is_none() && w.notified {
+                            w.late.push(i);
+                        }
                         match got {
                             // A value set no earlier than the value current when the getter
                             // started, and no later than the latest.
@@ -782,12 +948,7 @@ fn async_result_storm() {
         result.set(v);
         last_value.set(v);
         wakes.borrow_mut().sets = v;
-        settle(3).await;
-        let asleep = wakes.borrow().waiting.clone();
-        assert!(
-            asleep.is_empty(),
-            "seed {seed}: getters asleep on a ready result: {asleep:?}"
-        );
+        all_woken(seed, "getters asleep on a ready result", &wakes).await;
         join_or_hang(seed, "async result", &ops).await;
         no_panics(seed, &ops);
     });

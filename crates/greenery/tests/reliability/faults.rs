@@ -15,7 +15,7 @@ use greenery::sync::{BoundedSemaphore, Lock, RLock, Semaphore};
 use greenery::{GreenletError, sleep, timeout};
 
 use crate::util::{
-    INTENDED, eventually, fd_count, quiet_intended_panics, settle, sized, zombie_children,
+    INTENDED, alone, eventually, fd_count, quiet_intended_panics, settle, sized, zombie_children,
 };
 
 /// Greenlets panic while holding permits, locks and a queue slot, and while blocked in a
@@ -476,6 +476,15 @@ fn kills_at_every_await_point_leave_nothing_held() {
 /// no descriptor is left open.
 #[test]
 fn a_subprocess_storm_leaves_no_zombie_and_no_descriptor() {
+    // Alone: the descriptors and the children counted are this process's, which under
+    // `cargo test` other tests share.
+    alone(
+        "faults::a_subprocess_storm_leaves_no_zombie_and_no_descriptor",
+        subprocess_storm,
+    );
+}
+
+fn subprocess_storm() {
     greenery::run(async {
         // Warm up async-process (its reaper thread and its descriptors) before the baseline.
         Popen::new(["true"]).spawn().unwrap().wait().await.unwrap();

@@ -8,13 +8,21 @@ use greenery::event::Event;
 use greenery::queue::Queue;
 use greenery::sync::Semaphore;
 
-use crate::util::{check_rss, rss_bytes, settle, sized};
+use crate::util::{alone, check_rss, rss_bytes, settle, sized};
 
 /// A million greenlets (in chunks of 10,000, so the test's own memory stays modest) are
 /// spawned and joined; every one runs once, a third of them yield first; no greenlet is left
 /// and memory stays flat from the first chunk to the last.
 #[test]
 fn a_million_greenlets_spawn_and_join() {
+    // Alone: the RSS of a process in which other tests allocate says nothing.
+    alone(
+        "load::a_million_greenlets_spawn_and_join",
+        a_million_greenlets,
+    )
+}
+
+fn a_million_greenlets() {
     // Each greenlet also sets a greenlet-local value, dropped when it finishes: memory stays
     // flat only if those values go with their greenlets.
     static SCRATCH: greenery::local::Local<Vec<u64>> = greenery::local::Local::new();
@@ -130,6 +138,14 @@ async fn park_and_release(n: usize) -> usize {
 /// not coalesced: measured, RSS levels off in the third round and stays there.
 #[test]
 fn a_hundred_thousand_parked_waiters_release_and_memory_returns() {
+    // Alone, for its RSS check, as above.
+    alone(
+        "load::a_hundred_thousand_parked_waiters_release_and_memory_returns",
+        parked_waiters_rounds,
+    );
+}
+
+fn parked_waiters_rounds() {
     let n = sized(100_000);
     greenery::run(async move {
         for _ in 0..3 {

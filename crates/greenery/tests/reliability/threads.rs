@@ -49,7 +49,10 @@ fn short(rng: &mut Rng) -> Duration {
 
 /// Items put from every thread, some through `put_timeout` (retried with the item handed
 /// back), taken by getters on every thread, some through `get_timeout`; the last producer
-/// shuts the queue down. Every item arrives exactly once.
+/// shuts the queue down. Every item arrives exactly once: at a getter, or left in the store by
+/// the shutdown. A shutdown wakes every blocked getter with `ShutDown` (see `Queue::get`),
+/// also one for which an item was put just before, while the unlock pass that would have
+/// served it was still queued on its hub; the items left stay for later gets.
 macro_rules! mpmc_across_threads {
     ($store:expr) => {{
         let store = $store;
@@ -116,6 +119,7 @@ macro_rules! mpmc_across_threads {
             }
         });
         let mut all = std::mem::take(&mut *received.lock().unwrap());
+        all.extend(store.shutdown_immediate());
         all.sort_unstable();
         let total = (THREADS * producers) as u64 * per_producer;
         assert_eq!(all.len() as u64, total, "items lost or duplicated");

@@ -1,7 +1,9 @@
-//! Helpers shared by the suite: sizes, memory and descriptor probes, quiet panics.
+//! Helpers shared by the suite: sizes, memory and descriptor probes, quiet panics, settling
+//! on a condition, and a process of its own for the tests that measure the process.
 
 use std::fs;
 use std::panic;
+use std::process::{Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -131,22 +133,97 @@ pub(crate) fn quiet_intended_panics() {
 }
 
 /// Lets the hub run everything that is runnable: `rounds` times to the back of the run queue.
+///
+/// Only for what the hub does by itself, on its own thread (a hub callback queued before the
+/// yield, a greenlet switched to). A wake-up from another thread, or from a timer, may take
+/// any number of yields: wait for those with [`settle_until`].
 pub(crate) async fn settle(rounds: usize) {
     for _ in 0..rounds {
         greenery::sleep(Duration::ZERO).await;
     }
 }
 
+/// How long the suite waits for something that must happen (a wake-up, a greenlet's end)
+/// before it counts as a hang: far more than any wake-up takes, on a loaded machine too.
+pub(crate) const HANG: Duration = Duration::from_secs(10);
+
+/// Yields to the back of the run queue until `done()` holds, so that the hub runs whatever
+/// became runnable, wake-ups from other threads included (they join the run queue at the
+/// next job boundary, however long they took to come). Panics with `state()` if `done()`
+/// still does not hold after [`HANG`]: a wake-up that never comes fails, and does not hang.
+pub(crate) async fn settle_until(mut done: impl FnMut() -> bool, state: impl FnOnce() -> String) {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > HANG {
+            panic!("{} (still, after {HANG:?})", state());
+        }
+        greenery::sleep(Duration::ZERO).await;
+    }
+}
+
+/// The environment variable that marks a child process started by [`alone`]; its value is
+/// the name of the test the child runs.
+const ALONE: &str = "GREENERY_RELIABILITY_ALONE";
+
+/// Runs `body`, the test `name` (its full name in the test binary, `module::test`), in a
+/// process of its own, so that it measures the process (RSS, descriptors) with no other test
+/// running in it: `cargo test` runs the tests on threads of one process, nextest one process
+/// per test, and this makes both the same.
+///
+/// In the test binary's process, it re-runs the binary with `--exact <name> --nocapture
+/// --test-threads=1` and [`ALONE`] set to `name`, waits for it, and fails if the child
+/// failed or did not run the test; the child's output goes to a file (no pipe stays open in
+/// this process meanwhile) and is printed here. In that child, it just runs `body`.
+pub(crate) fn alone(name: &str, body: impl FnOnce()) {
+    if std::env::var_os(ALONE).is_some_and(|v| v == name) {
+        body();
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let log_path = std::env::temp_dir().join(format!(
+        "greenery-reliability-{}-{}.log",
+        std::process::id(),
+        name.replace("::", "-")
+    ));
+    let log = fs::File::create(&log_path).expect("create the child's log file");
+    let mut command = Command::new(exe);
+    command
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(ALONE, name)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("clone the log file"))
+        .stderr(log);
+    let mut child = command.spawn().expect("re-run the test binary");
+    // The command holds this process's copies of the log file: close them now.
+    drop(command);
+    let status = child.wait().expect("wait for the child");
+    let output = fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = fs::remove_file(&log_path);
+    // Shown by the harness when the test fails, or with --nocapture.
+    println!("{name}, in a process of its own:\n{output}");
+    assert!(
+        status.success(),
+        "{name} failed in its own process ({status}):\n{output}"
+    );
+    assert!(
+        output.contains("test result: ok. 1 passed"),
+        "{name} did not run in its own process (a wrong name?):\n{output}"
+    );
+}
+
 #[test]
 fn rss_check_detects_growth() {
-    let before = rss_bytes();
-    // 64 MiB, touched so that it is resident.
-    let ballast = vec![1u8; 64 << 20];
-    let after = rss_bytes();
-    assert!(ballast.iter().step_by(4096).all(|&b| b == 1));
-    assert!(check_rss(before, after).is_err(), "{before} -> {after}");
-    assert!(check_rss(before, before + (1 << 20)).is_ok());
-    drop(ballast);
+    // Alone: another test freeing memory at the same time could hide the growth.
+    alone("util::rss_check_detects_growth", || {
+        let before = rss_bytes();
+        // 64 MiB, touched so that it is resident.
+        let ballast = vec![1u8; 64 << 20];
+        let after = rss_bytes();
+        assert!(ballast.iter().step_by(4096).all(|&b| b == 1));
+        assert!(check_rss(before, after).is_err(), "{before} -> {after}");
+        assert!(check_rss(before, before + (1 << 20)).is_ok());
+        drop(ballast);
+    });
 }
 
 #[test]
