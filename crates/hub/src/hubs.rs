@@ -16,8 +16,10 @@ use event_listener::Event;
 
 use crate::greenlet::{GreenletError, spawn_at};
 
-/// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome.
-type Work = Box<dyn FnOnce(&Rc<Local>) + Send>;
+/// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome
+/// (given the hub's table), or fails the greenlet (given the error, when the hub died before it
+/// got to the command).
+type Work = Box<dyn FnOnce(Result<&Rc<Local>, GreenletError>) + Send>;
 
 /// What a hub thread is asked to do.
 enum Command {
@@ -171,17 +173,21 @@ impl Hubs {
             next: AtomicUsize::new(0),
             ids: AtomicU64::new(0),
         });
-        let threads = receivers
-            .into_iter()
-            .enumerate()
-            .map(|(index, receiver)| {
-                let shared = shared.clone();
-                std::thread::Builder::new()
-                    .name(format!("greenery-hub-{index}"))
-                    .spawn(move || hub_thread(&shared, index, &receiver))
-                    .expect("a thread for a hub")
-            })
-            .collect();
+        let mut threads = Vec::with_capacity(n);
+        for (index, receiver) in receivers.into_iter().enumerate() {
+            let for_thread = shared.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("greenery-hub-{index}"))
+                .spawn(move || hub_thread(&for_thread, index, &receiver));
+            match started {
+                Ok(thread) => threads.push(thread),
+                Err(error) => {
+                    // Let the hubs already started end, then report.
+                    drop(Hubs { shared, threads });
+                    panic!("Hubs::new({n}): cannot start a thread for hub {index}: {error}");
+                }
+            }
+        }
         Hubs { shared, threads }
     }
 
@@ -195,6 +201,26 @@ impl Hubs {
     #[allow(clippy::len_without_is_empty)] // Never empty.
     pub fn len(&self) -> usize {
         self.shared.hubs.len()
+    }
+
+    /// The load of each hub, as [`spawn`](Hubs::spawn) measures it: the greenlets placed there
+    /// and not finished. A greenlet's load is gone by the time its joiners wake.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// let parked: Vec<_> = (0..3).map(|_| hubs.spawn(std::future::pending::<()>)).collect();
+    /// assert_eq!(hubs.loads(), [2, 1]);
+    /// greenery::run(parked[0].kill());
+    /// assert_eq!(hubs.loads(), [1, 1]);
+    /// ```
+    pub fn loads(&self) -> Vec<usize> {
+        self.shared
+            .hubs
+            .iter()
+            .map(|hub| hub.load.load(Ordering::Relaxed))
+            .collect()
     }
 
     /// Spawns a greenlet on the least loaded hub: `make` runs there and builds its future.
@@ -280,21 +306,23 @@ impl Hubs {
             id,
         };
         let shared = self.shared.clone();
-        let work = Box::new(move |local: &Rc<Local>| {
-            let finish = {
-                let (state, shared) = (state.clone(), shared.clone());
-                move |outcome| {
-                    if state.finish(outcome) {
-                        shared.hubs[hub].load.fetch_sub(1, Ordering::Relaxed);
-                    }
-                }
+        let work: Work = Box::new(move |local: Result<&Rc<Local>, GreenletError>| {
+            // Records the outcome; the load goes down before any joiner wakes, so a joiner
+            // that places more greenlets sees the slot free.
+            let finish = move |outcome| {
+                state.finish(outcome, || {
+                    shared.hubs[hub].load.fetch_sub(1, Ordering::Relaxed);
+                });
+            };
+            let local = match local {
+                Ok(local) => local,
+                Err(error) => return finish(Err(error)),
             };
             let future = match catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
                     let message = greenery_runtime::__private::panic_message(&*payload);
-                    finish(Err(GreenletError::Panicked(message)));
-                    return;
+                    return finish(Err(GreenletError::Panicked(message)));
                 }
             };
             let greenlet = spawn_at(at, future);
@@ -306,10 +334,10 @@ impl Hubs {
                     Some(value) => Ok(value),
                     None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
                 };
-                on_end(outcome);
                 if let Some(local) = placed.upgrade() {
                     local.placed.borrow_mut().remove(&id);
                 }
+                on_end(outcome);
             });
             local.placed.borrow_mut().insert(
                 id,
@@ -319,9 +347,10 @@ impl Hubs {
                 },
             );
         });
-        if remote.commands.try_send(Command::Spawn(work)).is_err() {
-            handle.state.finish(Err(gone(hub)));
-            remote.load.fetch_sub(1, Ordering::Relaxed);
+        if let Err(unsent) = remote.commands.try_send(Command::Spawn(work)) {
+            if let Command::Spawn(work) = unsent.into_inner() {
+                work(Err(gone(hub)));
+            }
         }
         handle
     }
@@ -346,9 +375,13 @@ impl Hubs {
         for hub in &self.shared.hubs {
             hub.commands.close();
         }
+        let me = std::thread::current().id();
         for thread in self.threads.drain(..) {
-            // A hub thread that panicked was reported there.
-            let _ = thread.join();
+            // Dropped on one of its own hubs, that hub ends once the caller gives it back.
+            if thread.thread().id() != me {
+                // A hub thread that panicked was reported there.
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -369,13 +402,21 @@ fn gone(hub: usize) -> GreenletError {
 /// left. If the thread panics outside a greenlet, the greenlets placed on it fail.
 fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) {
     let local = Rc::new(Local::default());
-    /// Fails what is still placed here, and marks the hub gone, however the thread ends.
-    struct Gone<'a>(&'a Shared, usize, Rc<Local>);
+    /// Fails what is still placed here or still waiting in the channel, and marks the hub
+    /// gone, however the thread ends.
+    struct Gone<'a> {
+        shared: &'a Shared,
+        index: usize,
+        local: Rc<Local>,
+        commands: &'a Receiver<Command>,
+    }
     impl Drop for Gone<'_> {
         fn drop(&mut self) {
-            let Gone(shared, index, local) = self;
-            shared.hubs[*index].gone.store(true, Ordering::Relaxed);
-            shared.hubs[*index].commands.close();
+            let index = self.index;
+            let remote = &self.shared.hubs[index];
+            remote.gone.store(true, Ordering::Relaxed);
+            // No spawn gets in after this: one that does not is failed by its sender.
+            remote.commands.close();
             let error = if std::thread::panicking() {
                 eprintln!(
                     "greenery: hub {index} panicked outside any greenlet; its greenlets fail"
@@ -384,17 +425,28 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
             } else {
                 GreenletError::Killed
             };
-            let left: Vec<_> = local.placed.borrow_mut().drain().collect();
+            // Spawns this hub never got to (after a panic; a shutdown runs them all).
+            while let Ok(command) = self.commands.try_recv() {
+                if let Command::Spawn(work) = command {
+                    work(Err(error.clone()));
+                }
+            }
+            let left: Vec<_> = self.local.placed.borrow_mut().drain().collect();
             for (_, placed) in left {
                 (placed.fail)(error.clone());
             }
         }
     }
-    let _gone = Gone(shared, index, local.clone());
+    let _gone = Gone {
+        shared,
+        index,
+        local: local.clone(),
+        commands,
+    };
     greenery_runtime::run(async {
         while let Ok(command) = commands.recv().await {
             match command {
-                Command::Spawn(work) => work(&local),
+                Command::Spawn(work) => work(Ok(&local)),
                 Command::Kill(id) => local.kill(id),
             }
         }
@@ -432,9 +484,9 @@ impl<T> Default for State<T> {
 }
 
 impl<T> State<T> {
-    /// Records the outcome (the first one wins) and wakes the joiners; returns whether this
-    /// call finished it.
-    fn finish(&self, outcome: Result<T, GreenletError>) -> bool {
+    /// Records the outcome (the first one wins), runs `before_wake`, and wakes the joiners;
+    /// returns whether this call finished it.
+    fn finish(&self, outcome: Result<T, GreenletError>, before_wake: impl FnOnce()) -> bool {
         {
             let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
             if !matches!(*slot, Outcome::Running) {
@@ -442,6 +494,7 @@ impl<T> State<T> {
             }
             *slot = Outcome::Done(outcome);
         }
+        before_wake();
         self.finished.store(true, Ordering::Release);
         self.done.notify(usize::MAX);
         true
