@@ -70,7 +70,10 @@ fn a_work_queue_feeds_a_worker_on_every_hub() {
             first.push(started.get().await.unwrap());
         }
         first.sort();
-        assert_eq!(first, ["greenery-hub-0", "greenery-hub-1", "greenery-hub-2"]);
+        assert_eq!(
+            first,
+            ["greenery-hub-0", "greenery-hub-1", "greenery-hub-2"]
+        );
         go.set();
         jobs.shutdown();
         let mut all = Vec::new();

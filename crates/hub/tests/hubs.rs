@@ -235,7 +235,7 @@ fn a_hub_that_panics_outside_any_greenlet_fails_its_greenlets() {
     let hubs = Hubs::new(2);
     let (go, gate) = mpsc::channel::<()>();
     let (started, running) = mpsc::channel::<()>();
-    let parked = hubs.spawn_on(1, || std::future::pending::<()>());
+    let parked = hubs.spawn_on(1, std::future::pending::<()>);
     // A hub callback runs outside any greenlet (as a primitive's notifier does): this one
     // panics once the greenlet that queued it yields. Until then the greenlet holds the
     // thread, so that the spawn below is still in the hub's channel when the hub dies.
