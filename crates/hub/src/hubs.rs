@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -14,7 +15,7 @@ use std::thread::JoinHandle;
 use async_channel::{Receiver, Sender};
 use event_listener::Event;
 
-use crate::greenlet::{GreenletError, spawn_at};
+use crate::greenlet::{Greenlet, GreenletError, spawn_at};
 
 /// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome
 /// (given the hub's table), or fails the greenlet (given the error, when the hub died before it
@@ -29,29 +30,84 @@ enum Command {
     Kill(u64),
 }
 
-/// What a hub thread knows of the greenlets placed on it: how to kill each, and how to fail
-/// each if the thread dies.
+/// What a hub thread knows of the greenlets placed on it, by their number: how to kill each,
+/// and how to fail each if the thread dies.
 #[derive(Default)]
 struct Local {
-    placed: RefCell<HashMap<u64, Placed>>,
+    placed: RefCell<HashMap<u64, Rc<dyn Placed>, BuildHasherDefault<IdHasher>>>,
 }
 
-struct Placed {
-    kill: Rc<dyn Fn()>,
-    fail: Box<dyn Fn(GreenletError)>,
+/// A greenlet placed on this hub, as its table holds it.
+trait Placed {
+    /// Kills it without waiting.
+    fn kill(&self);
+    /// Fails it with `error` (its hub died).
+    fn fail(&self, error: GreenletError);
+}
+
+/// The table's entry for a greenlet: its handle, and the outcome its `RemoteGreenlet`s see.
+struct Entry<T> {
+    greenlet: Greenlet<T>,
+    end: End<T>,
+}
+
+/// How a placed greenlet's outcome is recorded.
+struct End<T> {
+    state: Arc<State<T>>,
+    shared: Arc<Shared>,
+    hub: usize,
+}
+
+impl<T> End<T> {
+    /// Records the outcome; the load goes down before any joiner wakes, so a joiner that
+    /// places more greenlets sees the slot free.
+    fn finish(&self, outcome: Result<T, GreenletError>) {
+        self.state.finish(outcome, || {
+            self.shared.hubs[self.hub]
+                .load
+                .fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+impl<T: 'static> Placed for Entry<T> {
+    fn kill(&self) {
+        self.greenlet.kill_nowait();
+    }
+
+    fn fail(&self, error: GreenletError) {
+        self.end.finish(Err(error));
+    }
 }
 
 impl Local {
     /// Kills the placed greenlet `id` (without holding the table: a kill may run links).
     fn kill(&self, id: u64) {
-        let kill = self
-            .placed
-            .borrow()
-            .get(&id)
-            .map(|placed| placed.kill.clone());
-        if let Some(kill) = kill {
-            kill();
+        let placed = self.placed.borrow().get(&id).cloned();
+        if let Some(placed) = placed {
+            placed.kill();
         }
+    }
+}
+
+/// The hasher of the table: greenlet numbers are distinct integers, a multiplication spreads
+/// them (SipHash, the default, showed up in profiles of cross-hub spawns).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -305,47 +361,46 @@ impl Hubs {
             hub,
             id,
         };
-        let shared = self.shared.clone();
+        let end = End {
+            state,
+            shared: self.shared.clone(),
+            hub,
+        };
         let work: Work = Box::new(move |local: Result<&Rc<Local>, GreenletError>| {
-            // Records the outcome; the load goes down before any joiner wakes, so a joiner
-            // that places more greenlets sees the slot free.
-            let finish = move |outcome| {
-                state.finish(outcome, || {
-                    shared.hubs[hub].load.fetch_sub(1, Ordering::Relaxed);
-                });
-            };
             let local = match local {
                 Ok(local) => local,
-                Err(error) => return finish(Err(error)),
+                Err(error) => return end.finish(Err(error)),
             };
             let future = match catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
                     let message = greenery_runtime::__private::panic_message(&*payload);
-                    return finish(Err(GreenletError::Panicked(message)));
+                    return end.finish(Err(GreenletError::Panicked(message)));
                 }
             };
             let greenlet = spawn_at(at, future);
-            let finish = Rc::new(finish);
-            let on_end = finish.clone();
-            let placed = Rc::downgrade(local);
+            let entry = Rc::new(Entry {
+                greenlet: greenlet.clone(),
+                end,
+            });
+            // The link holds the entry weakly (the entry holds the greenlet, which holds its
+            // links): the table keeps it until the link takes it out.
+            let weak = Rc::downgrade(&entry);
+            let table = Rc::downgrade(local);
             greenlet.link(move |greenlet| {
                 let outcome = match greenlet.take() {
                     Some(value) => Ok(value),
                     None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
                 };
-                if let Some(local) = placed.upgrade() {
+                let entry = weak.upgrade();
+                if let Some(local) = table.upgrade() {
                     local.placed.borrow_mut().remove(&id);
                 }
-                on_end(outcome);
+                if let Some(entry) = entry {
+                    entry.end.finish(outcome);
+                }
             });
-            local.placed.borrow_mut().insert(
-                id,
-                Placed {
-                    kill: Rc::new(move || greenlet.kill_nowait()),
-                    fail: Box::new(move |error| finish(Err(error))),
-                },
-            );
+            local.placed.borrow_mut().insert(id, entry);
         });
         if let Err(unsent) = remote.commands.try_send(Command::Spawn(work)) {
             if let Command::Spawn(work) = unsent.into_inner() {
@@ -433,7 +488,7 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
             }
             let left: Vec<_> = self.local.placed.borrow_mut().drain().collect();
             for (_, placed) in left {
-                (placed.fail)(error.clone());
+                placed.fail(error.clone());
             }
         }
     }
