@@ -413,6 +413,17 @@ impl Hubs {
     /// Kills the greenlets left on every hub, lets each hub run until they are gone, and
     /// joins the threads.
     ///
+    /// Each hub first runs the spawns already sent to it (those greenlets die before they
+    /// start), then kills the greenlets placed on it, and waits until no greenlet is left on
+    /// it ([`wait_idle`](greenery_runtime::wait_idle)). A greenlet that a placed one spawned
+    /// with `greenery::spawn` is not killed (killing a gevent greenlet leaves the ones it
+    /// spawned alone): the hub waits for it, so a placed greenlet that leaves children
+    /// behind should kill them when it is killed (a drop guard does it), as the servers of
+    /// `StreamServer::serve_on` do with their handlers.
+    ///
+    /// Called (or the `Hubs` dropped) in a greenlet on one of its own hubs, it joins the
+    /// other hubs' threads and leaves that one to end once the greenlet gives it back.
+    ///
     /// # Examples
     ///
     /// ```
