@@ -6,16 +6,19 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
-use std::rc::Rc;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 
 use async_channel::{Receiver, Sender};
 use event_listener::Event;
 
 use crate::greenlet::{Greenlet, GreenletError, spawn_at};
+use greenery_runtime::__private::panic_message;
 
 /// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome
 /// (given the hub's table), or fails the greenlet (given the error, when the hub died before it
@@ -47,7 +50,7 @@ trait Placed {
 
 /// The table's entry for a greenlet: its handle, and the outcome its `RemoteGreenlet`s see.
 struct Entry<T> {
-    greenlet: Greenlet<T>,
+    greenlet: Greenlet<()>,
     end: End<T>,
 }
 
@@ -108,6 +111,88 @@ impl Hasher for IdHasher {
 
     fn write_u64(&mut self, n: u64) {
         self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A placed greenlet's future: runs the user's, and records how it ended (its value, its
+    /// panic, or its kill) in the state its handles share, once its destructors have run. The
+    /// greenlet itself has no output and no link: nothing more runs on the hub per greenlet
+    /// than for a local one, besides the table.
+    struct Placing<T, F> {
+        #[pin]
+        future: Option<F>,
+        // Weak: the entry holds the greenlet, which holds this future.
+        entry: Weak<Entry<T>>,
+        table: Weak<Local>,
+        id: u64,
+    }
+
+    impl<T, F> PinnedDrop for Placing<T, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Killed, or dropped with its hub: its destructors run here, then it ends.
+                let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+                let error = match &dropped {
+                    Ok(()) => GreenletError::Killed,
+                    Err(payload) => GreenletError::Panicked(panic_message(&**payload)),
+                };
+                ended(this.entry, this.table, *this.id, Err(error));
+                if let Err(payload) = dropped {
+                    // For the greenlet's own report, as for any greenlet.
+                    resume_unwind(payload);
+                }
+            }
+        }
+    }
+}
+
+impl<T, F: Future<Output = T>> Future for Placing<T, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(value)) => Ok(value),
+            Err(payload) => Err(payload),
+        };
+        // Its destructors run before its handles see it end.
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+        let panic = match (outcome, dropped) {
+            (Ok(value), Ok(())) => {
+                ended(this.entry, this.table, *this.id, Ok(value));
+                return Poll::Ready(());
+            }
+            (Err(payload), _) | (Ok(_), Err(payload)) => payload,
+        };
+        let error = GreenletError::Panicked(panic_message(&*panic));
+        ended(this.entry, this.table, *this.id, Err(error));
+        // The greenlet fails with it too, and reports it as any greenlet does.
+        resume_unwind(panic)
+    }
+}
+
+/// Takes a placed greenlet out of its hub's table and records its outcome (unless its hub
+/// died and failed it already).
+fn ended<T>(
+    entry: &Weak<Entry<T>>,
+    table: &Weak<Local>,
+    id: u64,
+    outcome: Result<T, GreenletError>,
+) {
+    let entry = entry.upgrade();
+    if let Some(local) = table.upgrade() {
+        if let Ok(mut placed) = local.placed.try_borrow_mut() {
+            placed.remove(&id);
+        }
+    }
+    if let Some(entry) = entry {
+        entry.end.finish(outcome);
     }
 }
 
@@ -374,31 +459,22 @@ impl Hubs {
             let future = match catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
-                    let message = greenery_runtime::__private::panic_message(&*payload);
+                    let message = panic_message(&*payload);
                     return end.finish(Err(GreenletError::Panicked(message)));
                 }
             };
-            let greenlet = spawn_at(at, future);
-            let entry = Rc::new(Entry {
-                greenlet: greenlet.clone(),
-                end,
-            });
-            // The link holds the entry weakly (the entry holds the greenlet, which holds its
-            // links): the table keeps it until the link takes it out.
-            let weak = Rc::downgrade(&entry);
             let table = Rc::downgrade(local);
-            greenlet.link(move |greenlet| {
-                let outcome = match greenlet.take() {
-                    Some(value) => Ok(value),
-                    None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
-                };
-                let entry = weak.upgrade();
-                if let Some(local) = table.upgrade() {
-                    local.placed.borrow_mut().remove(&id);
-                }
-                if let Some(entry) = entry {
-                    entry.end.finish(outcome);
-                }
+            let entry = Rc::new_cyclic(|entry| Entry {
+                greenlet: spawn_at(
+                    at,
+                    Placing {
+                        future: Some(future),
+                        entry: entry.clone(),
+                        table,
+                        id,
+                    },
+                ),
+                end,
             });
             local.placed.borrow_mut().insert(id, entry);
         });

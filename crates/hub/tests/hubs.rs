@@ -223,6 +223,63 @@ fn a_panic_in_make_fails_that_greenlet_only() {
     hubs.shutdown();
 }
 
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a destructor panicked");
+    }
+}
+
+#[test]
+fn a_remote_greenlet_that_panics_fails_with_its_message_and_its_hub_goes_on() {
+    let hubs = Hubs::new(1);
+    let log = SharedLog::default();
+    let broken = hubs.spawn({
+        let log = log.clone();
+        move || async move {
+            let _guard = Guard(log, "broken");
+            sleep(Duration::ZERO).await;
+            panic!("boom on a hub");
+        }
+    });
+    assert_eq!(
+        run(broken.get()),
+        Err::<(), _>(GreenletError::Panicked("boom on a hub".into()))
+    );
+    // Its destructors ran before its handles saw it end.
+    assert_eq!(log.entries(), ["broken dropped on greenery-hub-0"]);
+
+    // A destructor that panics while the greenlet is killed fails it with that panic.
+    let (parked, waiting) = mpsc::channel();
+    let stubborn = hubs.spawn(move || async move {
+        let _guard = PanicOnDrop;
+        parked.send(()).unwrap();
+        std::future::pending::<()>().await;
+    });
+    waiting.recv().unwrap();
+    run(stubborn.kill());
+    assert_eq!(
+        stubborn.error(),
+        Some(GreenletError::Panicked("a destructor panicked".into()))
+    );
+    // And one that panics after the greenlet returned.
+    let late = hubs.spawn(|| async {
+        let _guard = PanicOnDrop;
+        5
+    });
+    assert_eq!(
+        run(late.get()),
+        Err(GreenletError::Panicked("a destructor panicked".into()))
+    );
+
+    // The hub goes on.
+    assert_eq!(run(hubs.spawn(|| async { 7 }).get()), Ok(7));
+    assert_eq!(hubs.loads(), [0]);
+    hubs.shutdown();
+}
+
 /// What the hub thread's panic fails its greenlets with.
 fn hub_panicked(hub: usize) -> Option<GreenletError> {
     Some(GreenletError::Panicked(format!(

@@ -67,7 +67,9 @@ fn main() -> io::Result<()> {
         let counts = counts.clone();
         move |listener| {
             let counts = counts.clone();
-            StreamServer::new(listener, move |stream, _address| echo(stream, counts.clone()))
+            StreamServer::new(listener, move |stream, _address| {
+                echo(stream, counts.clone())
+            })
         }
     })?;
     println!("serving on every core");
