@@ -27,7 +27,10 @@ struct Stop {
 ///
 /// Each hub accepts connections on its own copy of the socket (a duplicated descriptor) and
 /// runs their handlers; the kernel hands each connection to one of the hubs waiting in
-/// `accept`, so a hub that is busy leaves the new connections to the others.
+/// `accept`, so a hub that is busy leaves the new connections to the others. Each server
+/// gives its hub back after every connection it accepts
+/// ([`max_accept`](StreamServer::with_max_accept) 1, unless `make` set it), so that a burst
+/// of connections is spread over the hubs rather than taken by the first one awake.
 ///
 /// It is `Send + Sync`: [`stop`](HubsServer::stop) and
 /// [`serve_forever`](HubsServer::serve_forever) work from a greenlet on any hub or, through
@@ -160,6 +163,8 @@ where
 {
     let server = make(TcpListener::try_from(listener)?);
     drop(make);
+    // The hubs share one socket: each gives the others a turn after every connection.
+    server.default_max_accept(1);
     server.start()?;
     let mut on_kill = StopOnKill(Some(server.clone()));
     stop.event.wait().await;
