@@ -265,6 +265,29 @@ fn cross_hub_spawn(reps: usize) {
         Arc::try_unwrap(hubs).expect("one handle left").shutdown();
         elapsed
     });
+    // Completion without a wake-up per greenlet: only the last one joined (on one hub, in
+    // FIFO order, it ends last), here and locally.
+    let local_last = median(reps, || {
+        greenery::run(async {
+            let start = Instant::now();
+            let greenlets: Vec<_> = (0..SPAWNS)
+                .map(|i| greenery::spawn(async move { i }))
+                .collect();
+            greenlets.last().expect("greenlets").join().await;
+            start.elapsed()
+        })
+    });
+    let from_thread_last = median(reps, || {
+        let hubs = Hubs::new(1);
+        let start = Instant::now();
+        let greenlets: Vec<_> = (0..SPAWNS)
+            .map(|i| hubs.spawn(move || async move { i }))
+            .collect();
+        greenery::run(greenlets.last().expect("greenlets").join());
+        let elapsed = start.elapsed();
+        hubs.shutdown();
+        elapsed
+    });
     // Where the time goes: the spawner's side alone (the calls to `spawn`), and the hub's side
     // alone (the hub held by a greenlet while the spawns queue up, then timed from its release
     // to the last greenlet's end: no wake-up crosses threads per greenlet).
@@ -317,6 +340,13 @@ fn cross_hub_spawn(reps: usize) {
         ns(from_hub) / ns(local)
     );
     println!("where the time goes (Hubs::new(1), from a plain thread):");
+    println!(
+        "{:<48} {:>8.1} ns   {:.2}x local ({:.1} ns)",
+        "  only the last greenlet joined",
+        ns(from_thread_last),
+        ns(from_thread_last) / ns(local_last),
+        ns(local_last)
+    );
     println!(
         "{:<48} {:>8.1} ns",
         "  the spawner's side: the calls to spawn",

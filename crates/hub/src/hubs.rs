@@ -2,10 +2,8 @@
 //! handles to them (`RemoteGreenlet`) usable from any hub or plain thread.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -16,6 +14,7 @@ use std::thread::JoinHandle;
 
 use async_channel::{Receiver, Sender};
 use event_listener::Event;
+use slab::Slab;
 
 use crate::greenlet::{Greenlet, GreenletError, spawn_at};
 use greenery_runtime::__private::panic_message;
@@ -29,19 +28,22 @@ type Work = Box<dyn FnOnce(Result<&Rc<Local>, GreenletError>) + Send>;
 enum Command {
     /// Spawns a greenlet.
     Spawn(Work),
-    /// Kills the greenlet placed with this number, without waiting.
-    Kill(u64),
+    /// Kills the greenlet placed with this number (found through its state), without waiting.
+    Kill(Arc<dyn Slotted>, u64),
 }
 
-/// What a hub thread knows of the greenlets placed on it, by their number: how to kill each,
-/// and how to fail each if the thread dies.
+/// What a hub thread knows of the greenlets placed on it: how to kill each, and how to fail
+/// each if the thread dies. A slab, whose key each greenlet's state records: the entries of a
+/// burst of spawns sit side by side (a hash map keyed by number showed in the profiles).
 #[derive(Default)]
 struct Local {
-    placed: RefCell<HashMap<u64, Rc<dyn Placed>, BuildHasherDefault<IdHasher>>>,
+    placed: RefCell<Slab<Rc<dyn Placed>>>,
 }
 
 /// A greenlet placed on this hub, as its table holds it.
 trait Placed {
+    /// Its number.
+    fn id(&self) -> u64;
     /// Kills it without waiting.
     fn kill(&self);
     /// Fails it with `error` (its hub died).
@@ -50,6 +52,7 @@ trait Placed {
 
 /// The table's entry for a greenlet: its handle, and the outcome its `RemoteGreenlet`s see.
 struct Entry<T> {
+    id: u64,
     greenlet: Greenlet<()>,
     end: End<T>,
 }
@@ -74,6 +77,10 @@ impl<T> End<T> {
 }
 
 impl<T: 'static> Placed for Entry<T> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
     fn kill(&self) {
         self.greenlet.kill_nowait();
     }
@@ -84,34 +91,29 @@ impl<T: 'static> Placed for Entry<T> {
 }
 
 impl Local {
-    /// Kills the placed greenlet `id` (without holding the table: a kill may run links).
-    fn kill(&self, id: u64) {
-        let placed = self.placed.borrow().get(&id).cloned();
-        if let Some(placed) = placed {
+    /// Kills the greenlet in the table's slot `key` if it is greenlet `id` (a slot is reused
+    /// once its greenlet ended), without holding the table: a kill may run code.
+    fn kill(&self, key: usize, id: u64) {
+        let placed = self.placed.borrow().get(key).cloned();
+        if let Some(placed) = placed.filter(|placed| placed.id() == id) {
             placed.kill();
+        }
+    }
+
+    /// Takes greenlet `id` out of the slot `key`, if it is still there.
+    fn remove(&self, key: usize, id: u64) {
+        if let Ok(mut placed) = self.placed.try_borrow_mut() {
+            if placed.get(key).is_some_and(|placed| placed.id() == id) {
+                placed.remove(key);
+            }
         }
     }
 }
 
-/// The hasher of the table: greenlet numbers are distinct integers, a multiplication spreads
-/// them (SipHash, the default, showed up in profiles of cross-hub spawns).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
+/// Where a greenlet's state records its slot in its hub's table, for a kill.
+trait Slotted: Send + Sync {
+    /// The slot, once the hub placed it (`usize::MAX` before).
+    fn slot(&self) -> usize;
 }
 
 pin_project_lite::pin_project! {
@@ -125,6 +127,7 @@ pin_project_lite::pin_project! {
         // Weak: the entry holds the greenlet, which holds this future.
         entry: Weak<Entry<T>>,
         table: Weak<Local>,
+        key: usize,
         id: u64,
     }
 
@@ -138,7 +141,7 @@ pin_project_lite::pin_project! {
                     Ok(()) => GreenletError::Killed,
                     Err(payload) => GreenletError::Panicked(panic_message(&**payload)),
                 };
-                ended(this.entry, this.table, *this.id, Err(error));
+                ended(this.entry, this.table, (*this.key, *this.id), Err(error));
                 if let Err(payload) = dropped {
                     // For the greenlet's own report, as for any greenlet.
                     resume_unwind(payload);
@@ -165,13 +168,13 @@ impl<T, F: Future<Output = T>> Future for Placing<T, F> {
         let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
         let panic = match (outcome, dropped) {
             (Ok(value), Ok(())) => {
-                ended(this.entry, this.table, *this.id, Ok(value));
+                ended(this.entry, this.table, (*this.key, *this.id), Ok(value));
                 return Poll::Ready(());
             }
             (Err(payload), _) | (Ok(_), Err(payload)) => payload,
         };
         let error = GreenletError::Panicked(panic_message(&*panic));
-        ended(this.entry, this.table, *this.id, Err(error));
+        ended(this.entry, this.table, (*this.key, *this.id), Err(error));
         // The greenlet fails with it too, and reports it as any greenlet does.
         resume_unwind(panic)
     }
@@ -182,14 +185,12 @@ impl<T, F: Future<Output = T>> Future for Placing<T, F> {
 fn ended<T>(
     entry: &Weak<Entry<T>>,
     table: &Weak<Local>,
-    id: u64,
+    (key, id): (usize, u64),
     outcome: Result<T, GreenletError>,
 ) {
     let entry = entry.upgrade();
     if let Some(local) = table.upgrade() {
-        if let Ok(mut placed) = local.placed.try_borrow_mut() {
-            placed.remove(&id);
-        }
+        local.remove(key, id);
     }
     if let Some(entry) = entry {
         entry.end.finish(outcome);
@@ -464,19 +465,24 @@ impl Hubs {
                 }
             };
             let table = Rc::downgrade(local);
-            let entry = Rc::new_cyclic(|entry| Entry {
+            let key = local.placed.borrow().vacant_key();
+            end.state.slot.store(key, Ordering::Relaxed);
+            let entry: Rc<Entry<_>> = Rc::new_cyclic(|entry| Entry {
+                id,
                 greenlet: spawn_at(
                     at,
                     Placing {
                         future: Some(future),
                         entry: entry.clone(),
                         table,
+                        key,
                         id,
                     },
                 ),
                 end,
             });
-            local.placed.borrow_mut().insert(id, entry);
+            let placed = local.placed.borrow_mut().insert(entry);
+            debug_assert_eq!(placed, key);
         });
         if let Err(unsent) = remote.commands.try_send(Command::Spawn(work)) {
             if let Command::Spawn(work) = unsent.into_inner() {
@@ -574,7 +580,7 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
                 }
             }
             let left: Vec<_> = self.local.placed.borrow_mut().drain().collect();
-            for (_, placed) in left {
+            for placed in left {
                 placed.fail(error.clone());
             }
         }
@@ -589,13 +595,18 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
         while let Ok(command) = commands.recv().await {
             match command {
                 Command::Spawn(work) => work(Ok(&local)),
-                Command::Kill(id) => local.kill(id),
+                Command::Kill(state, id) => local.kill(state.slot(), id),
             }
         }
         // Shut down: kill what is left, and let it die (destructors run on this hub).
-        let left: Vec<_> = local.placed.borrow().keys().copied().collect();
-        for id in left {
-            local.kill(id);
+        let left: Vec<(usize, u64)> = local
+            .placed
+            .borrow()
+            .iter()
+            .map(|(key, placed)| (key, placed.id()))
+            .collect();
+        for (key, id) in left {
+            local.kill(key, id);
         }
         greenery_runtime::wait_idle().await;
     });
@@ -606,6 +617,8 @@ struct State<T> {
     outcome: Mutex<Outcome<T>>,
     done: Event,
     finished: AtomicBool,
+    /// Its slot in its hub's table, once placed (read by that hub only, for a kill).
+    slot: AtomicUsize,
 }
 
 enum Outcome<T> {
@@ -621,7 +634,14 @@ impl<T> Default for State<T> {
             outcome: Mutex::new(Outcome::Running),
             done: Event::new(),
             finished: AtomicBool::new(false),
+            slot: AtomicUsize::new(usize::MAX),
         }
+    }
+}
+
+impl<T: Send> Slotted for State<T> {
+    fn slot(&self) -> usize {
+        self.slot.load(Ordering::Relaxed)
     }
 }
 
@@ -846,7 +866,7 @@ impl<T: Send + 'static> RemoteGreenlet<T> {
         if !self.ready() {
             let _ = self.shared.hubs[self.hub]
                 .commands
-                .try_send(Command::Kill(self.id));
+                .try_send(Command::Kill(self.state.clone(), self.id));
         }
     }
 
