@@ -173,6 +173,34 @@ fn kill_runs_the_destructors_on_the_greenlets_hub() {
 }
 
 #[test]
+fn a_kill_that_arrives_after_its_greenlet_ended_kills_nothing_else() {
+    let hubs = Hubs::new(1);
+    let (started, running) = mpsc::channel();
+    let (finish, gate) = mpsc::channel::<()>();
+    // `first` holds its hub's thread until told to return.
+    let first = hubs.spawn(move || async move {
+        started.send(()).unwrap();
+        gate.recv().unwrap();
+    });
+    running.recv().unwrap();
+    // Queued behind `first`: a spawn (which takes the table's slot `first` frees), then a kill
+    // of `first`, which has ended by the time its hub gets to it.
+    let second = hubs.spawn(std::future::pending::<()>);
+    first.kill_nowait();
+    finish.send(()).unwrap();
+    // Spawned after the kill, so joined once the hub has handled it.
+    run(hubs.spawn(|| async {}).join());
+    assert_eq!(run(first.get()), Ok(()));
+    assert!(
+        !second.ready(),
+        "the stale kill left the slot's new greenlet alone"
+    );
+    run(second.kill());
+    assert_eq!(second.error(), Some(GreenletError::Killed));
+    hubs.shutdown();
+}
+
+#[test]
 fn shutdown_kills_the_greenlets_parked_on_every_hub() {
     let hubs = Hubs::new(3);
     let log = SharedLog::default();
