@@ -2,54 +2,198 @@
 //! handles to them (`RemoteGreenlet`) usable from any hub or plain thread.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
-use std::rc::Rc;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 
 use async_channel::{Receiver, Sender};
 use event_listener::Event;
+use slab::Slab;
 
-use crate::greenlet::{GreenletError, spawn_at};
+use crate::greenlet::{Greenlet, GreenletError, spawn_at};
+use greenery_runtime::__private::panic_message;
 
-/// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome.
-type Work = Box<dyn FnOnce(&Rc<Local>) + Send>;
+/// The work of a spawn, run on the hub: builds the greenlet's future and wires its outcome
+/// (given the hub's table), or fails the greenlet (given the error, when the hub died before it
+/// got to the command).
+type Work = Box<dyn FnOnce(Result<&Rc<Local>, GreenletError>) + Send>;
 
 /// What a hub thread is asked to do.
 enum Command {
     /// Spawns a greenlet.
     Spawn(Work),
-    /// Kills the greenlet placed with this number, without waiting.
-    Kill(u64),
+    /// Kills the greenlet placed with this number (found through its state), without waiting.
+    Kill(Arc<dyn Slotted>, u64),
 }
 
 /// What a hub thread knows of the greenlets placed on it: how to kill each, and how to fail
-/// each if the thread dies.
+/// each if the thread dies. A slab, whose key each greenlet's state records: the entries of a
+/// burst of spawns sit side by side (a hash map keyed by number showed in the profiles).
 #[derive(Default)]
 struct Local {
-    placed: RefCell<HashMap<u64, Placed>>,
+    placed: RefCell<Slab<Rc<dyn Placed>>>,
 }
 
-struct Placed {
-    kill: Rc<dyn Fn()>,
-    fail: Box<dyn Fn(GreenletError)>,
+/// A greenlet placed on this hub, as its table holds it.
+trait Placed {
+    /// Its number.
+    fn id(&self) -> u64;
+    /// Kills it without waiting.
+    fn kill(&self);
+    /// Fails it with `error` (its hub died).
+    fn fail(&self, error: GreenletError);
+}
+
+/// The table's entry for a greenlet: its handle, and the outcome its `RemoteGreenlet`s see.
+struct Entry<T> {
+    id: u64,
+    greenlet: Greenlet<()>,
+    end: End<T>,
+}
+
+/// How a placed greenlet's outcome is recorded.
+struct End<T> {
+    state: Arc<State<T>>,
+    shared: Arc<Shared>,
+    hub: usize,
+}
+
+impl<T> End<T> {
+    /// Records the outcome; the load goes down before any joiner wakes, so a joiner that
+    /// places more greenlets sees the slot free.
+    fn finish(&self, outcome: Result<T, GreenletError>) {
+        self.state.finish(outcome, || {
+            self.shared.hubs[self.hub]
+                .load
+                .fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+impl<T: 'static> Placed for Entry<T> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn kill(&self) {
+        self.greenlet.kill_nowait();
+    }
+
+    fn fail(&self, error: GreenletError) {
+        self.end.finish(Err(error));
+    }
 }
 
 impl Local {
-    /// Kills the placed greenlet `id` (without holding the table: a kill may run links).
-    fn kill(&self, id: u64) {
-        let kill = self
-            .placed
-            .borrow()
-            .get(&id)
-            .map(|placed| placed.kill.clone());
-        if let Some(kill) = kill {
-            kill();
+    /// Kills the greenlet in the table's slot `key` if it is greenlet `id` (a slot is reused
+    /// once its greenlet ended), without holding the table: a kill may run code.
+    fn kill(&self, key: usize, id: u64) {
+        let placed = self.placed.borrow().get(key).cloned();
+        if let Some(placed) = placed.filter(|placed| placed.id() == id) {
+            placed.kill();
         }
+    }
+
+    /// Takes greenlet `id` out of the slot `key`, if it is still there.
+    fn remove(&self, key: usize, id: u64) {
+        if let Ok(mut placed) = self.placed.try_borrow_mut() {
+            if placed.get(key).is_some_and(|placed| placed.id() == id) {
+                placed.remove(key);
+            }
+        }
+    }
+}
+
+/// Where a greenlet's state records its slot in its hub's table, for a kill.
+trait Slotted: Send + Sync {
+    /// The slot, once the hub placed it (`usize::MAX` before).
+    fn slot(&self) -> usize;
+}
+
+pin_project_lite::pin_project! {
+    /// A placed greenlet's future: runs the user's, and records how it ended (its value, its
+    /// panic, or its kill) in the state its handles share, once its destructors have run. The
+    /// greenlet itself has no output and no link: nothing more runs on the hub per greenlet
+    /// than for a local one, besides the table.
+    struct Placing<T, F> {
+        #[pin]
+        future: Option<F>,
+        // Weak: the entry holds the greenlet, which holds this future.
+        entry: Weak<Entry<T>>,
+        table: Weak<Local>,
+        key: usize,
+        id: u64,
+    }
+
+    impl<T, F> PinnedDrop for Placing<T, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Killed, or dropped with its hub: its destructors run here, then it ends.
+                let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+                let error = match &dropped {
+                    Ok(()) => GreenletError::Killed,
+                    Err(payload) => GreenletError::Panicked(panic_message(&**payload)),
+                };
+                ended(this.entry, this.table, (*this.key, *this.id), Err(error));
+                if let Err(payload) = dropped {
+                    // For the greenlet's own report, as for any greenlet.
+                    resume_unwind(payload);
+                }
+            }
+        }
+    }
+}
+
+impl<T, F: Future<Output = T>> Future for Placing<T, F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(value)) => Ok(value),
+            Err(payload) => Err(payload),
+        };
+        // Its destructors run before its handles see it end.
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+        let panic = match (outcome, dropped) {
+            (Ok(value), Ok(())) => {
+                ended(this.entry, this.table, (*this.key, *this.id), Ok(value));
+                return Poll::Ready(());
+            }
+            (Err(payload), _) | (Ok(_), Err(payload)) => payload,
+        };
+        let error = GreenletError::Panicked(panic_message(&*panic));
+        ended(this.entry, this.table, (*this.key, *this.id), Err(error));
+        // The greenlet fails with it too, and reports it as any greenlet does.
+        resume_unwind(panic)
+    }
+}
+
+/// Takes a placed greenlet out of its hub's table and records its outcome (unless its hub
+/// died and failed it already).
+fn ended<T>(
+    entry: &Weak<Entry<T>>,
+    table: &Weak<Local>,
+    (key, id): (usize, u64),
+    outcome: Result<T, GreenletError>,
+) {
+    let entry = entry.upgrade();
+    if let Some(local) = table.upgrade() {
+        local.remove(key, id);
+    }
+    if let Some(entry) = entry {
+        entry.end.finish(outcome);
     }
 }
 
@@ -171,17 +315,21 @@ impl Hubs {
             next: AtomicUsize::new(0),
             ids: AtomicU64::new(0),
         });
-        let threads = receivers
-            .into_iter()
-            .enumerate()
-            .map(|(index, receiver)| {
-                let shared = shared.clone();
-                std::thread::Builder::new()
-                    .name(format!("greenery-hub-{index}"))
-                    .spawn(move || hub_thread(&shared, index, &receiver))
-                    .expect("a thread for a hub")
-            })
-            .collect();
+        let mut threads = Vec::with_capacity(n);
+        for (index, receiver) in receivers.into_iter().enumerate() {
+            let for_thread = shared.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("greenery-hub-{index}"))
+                .spawn(move || hub_thread(&for_thread, index, &receiver));
+            match started {
+                Ok(thread) => threads.push(thread),
+                Err(error) => {
+                    // Let the hubs already started end, then report.
+                    drop(Hubs { shared, threads });
+                    panic!("Hubs::new({n}): cannot start a thread for hub {index}: {error}");
+                }
+            }
+        }
         Hubs { shared, threads }
     }
 
@@ -195,6 +343,26 @@ impl Hubs {
     #[allow(clippy::len_without_is_empty)] // Never empty.
     pub fn len(&self) -> usize {
         self.shared.hubs.len()
+    }
+
+    /// The load of each hub, as [`spawn`](Hubs::spawn) measures it: the greenlets placed there
+    /// and not finished. A greenlet's load is gone by the time its joiners wake.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hubs = greenery::Hubs::new(2);
+    /// let parked: Vec<_> = (0..3).map(|_| hubs.spawn(std::future::pending::<()>)).collect();
+    /// assert_eq!(hubs.loads(), [2, 1]);
+    /// greenery::run(parked[0].kill());
+    /// assert_eq!(hubs.loads(), [1, 1]);
+    /// ```
+    pub fn loads(&self) -> Vec<usize> {
+        self.shared
+            .hubs
+            .iter()
+            .map(|hub| hub.load.load(Ordering::Relaxed))
+            .collect()
     }
 
     /// Spawns a greenlet on the least loaded hub: `make` runs there and builds its future.
@@ -279,55 +447,64 @@ impl Hubs {
             hub,
             id,
         };
-        let shared = self.shared.clone();
-        let work = Box::new(move |local: &Rc<Local>| {
-            let finish = {
-                let (state, shared) = (state.clone(), shared.clone());
-                move |outcome| {
-                    if state.finish(outcome) {
-                        shared.hubs[hub].load.fetch_sub(1, Ordering::Relaxed);
-                    }
-                }
+        let end = End {
+            state,
+            shared: self.shared.clone(),
+            hub,
+        };
+        let work: Work = Box::new(move |local: Result<&Rc<Local>, GreenletError>| {
+            let local = match local {
+                Ok(local) => local,
+                Err(error) => return end.finish(Err(error)),
             };
             let future = match catch_unwind(AssertUnwindSafe(make)) {
                 Ok(future) => future,
                 Err(payload) => {
-                    let message = greenery_runtime::__private::panic_message(&*payload);
-                    finish(Err(GreenletError::Panicked(message)));
-                    return;
+                    let message = panic_message(&*payload);
+                    return end.finish(Err(GreenletError::Panicked(message)));
                 }
             };
-            let greenlet = spawn_at(at, future);
-            let finish = Rc::new(finish);
-            let on_end = finish.clone();
-            let placed = Rc::downgrade(local);
-            greenlet.link(move |greenlet| {
-                let outcome = match greenlet.take() {
-                    Some(value) => Ok(value),
-                    None => Err(greenlet.error().unwrap_or(GreenletError::Killed)),
-                };
-                on_end(outcome);
-                if let Some(local) = placed.upgrade() {
-                    local.placed.borrow_mut().remove(&id);
-                }
-            });
-            local.placed.borrow_mut().insert(
+            let table = Rc::downgrade(local);
+            let key = local.placed.borrow().vacant_key();
+            end.state.slot.store(key, Ordering::Relaxed);
+            let entry: Rc<Entry<_>> = Rc::new_cyclic(|entry| Entry {
                 id,
-                Placed {
-                    kill: Rc::new(move || greenlet.kill_nowait()),
-                    fail: Box::new(move |error| finish(Err(error))),
-                },
-            );
+                greenlet: spawn_at(
+                    at,
+                    Placing {
+                        future: Some(future),
+                        entry: entry.clone(),
+                        table,
+                        key,
+                        id,
+                    },
+                ),
+                end,
+            });
+            let placed = local.placed.borrow_mut().insert(entry);
+            debug_assert_eq!(placed, key);
         });
-        if remote.commands.try_send(Command::Spawn(work)).is_err() {
-            handle.state.finish(Err(gone(hub)));
-            remote.load.fetch_sub(1, Ordering::Relaxed);
+        if let Err(unsent) = remote.commands.try_send(Command::Spawn(work)) {
+            if let Command::Spawn(work) = unsent.into_inner() {
+                work(Err(gone(hub)));
+            }
         }
         handle
     }
 
     /// Kills the greenlets left on every hub, lets each hub run until they are gone, and
     /// joins the threads.
+    ///
+    /// Each hub first runs the spawns already sent to it (those greenlets die before they
+    /// start), then kills the greenlets placed on it, and waits until no greenlet is left on
+    /// it ([`wait_idle`](greenery_runtime::wait_idle)). A greenlet that a placed one spawned
+    /// with `greenery::spawn` is not killed (killing a gevent greenlet leaves the ones it
+    /// spawned alone): the hub waits for it, so a placed greenlet that leaves children
+    /// behind should kill them when it is killed (a drop guard does it), as the servers of
+    /// `StreamServer::serve_on` do with their handlers.
+    ///
+    /// Called (or the `Hubs` dropped) in a greenlet on one of its own hubs, it joins the
+    /// other hubs' threads and leaves that one to end once the greenlet gives it back.
     ///
     /// # Examples
     ///
@@ -346,9 +523,13 @@ impl Hubs {
         for hub in &self.shared.hubs {
             hub.commands.close();
         }
+        let me = std::thread::current().id();
         for thread in self.threads.drain(..) {
-            // A hub thread that panicked was reported there.
-            let _ = thread.join();
+            // Dropped on one of its own hubs, that hub ends once the caller gives it back.
+            if thread.thread().id() != me {
+                // A hub thread that panicked was reported there.
+                let _ = thread.join();
+            }
         }
     }
 }
@@ -369,13 +550,21 @@ fn gone(hub: usize) -> GreenletError {
 /// left. If the thread panics outside a greenlet, the greenlets placed on it fail.
 fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) {
     let local = Rc::new(Local::default());
-    /// Fails what is still placed here, and marks the hub gone, however the thread ends.
-    struct Gone<'a>(&'a Shared, usize, Rc<Local>);
+    /// Fails what is still placed here or still waiting in the channel, and marks the hub
+    /// gone, however the thread ends.
+    struct Gone<'a> {
+        shared: &'a Shared,
+        index: usize,
+        local: Rc<Local>,
+        commands: &'a Receiver<Command>,
+    }
     impl Drop for Gone<'_> {
         fn drop(&mut self) {
-            let Gone(shared, index, local) = self;
-            shared.hubs[*index].gone.store(true, Ordering::Relaxed);
-            shared.hubs[*index].commands.close();
+            let index = self.index;
+            let remote = &self.shared.hubs[index];
+            remote.gone.store(true, Ordering::Relaxed);
+            // No spawn gets in after this: one that does not is failed by its sender.
+            remote.commands.close();
             let error = if std::thread::panicking() {
                 eprintln!(
                     "greenery: hub {index} panicked outside any greenlet; its greenlets fail"
@@ -384,24 +573,40 @@ fn hub_thread(shared: &Arc<Shared>, index: usize, commands: &Receiver<Command>) 
             } else {
                 GreenletError::Killed
             };
-            let left: Vec<_> = local.placed.borrow_mut().drain().collect();
-            for (_, placed) in left {
-                (placed.fail)(error.clone());
+            // Spawns this hub never got to (after a panic; a shutdown runs them all).
+            while let Ok(command) = self.commands.try_recv() {
+                if let Command::Spawn(work) = command {
+                    work(Err(error.clone()));
+                }
+            }
+            let left: Vec<_> = self.local.placed.borrow_mut().drain().collect();
+            for placed in left {
+                placed.fail(error.clone());
             }
         }
     }
-    let _gone = Gone(shared, index, local.clone());
+    let _gone = Gone {
+        shared,
+        index,
+        local: local.clone(),
+        commands,
+    };
     greenery_runtime::run(async {
         while let Ok(command) = commands.recv().await {
             match command {
-                Command::Spawn(work) => work(&local),
-                Command::Kill(id) => local.kill(id),
+                Command::Spawn(work) => work(Ok(&local)),
+                Command::Kill(state, id) => local.kill(state.slot(), id),
             }
         }
         // Shut down: kill what is left, and let it die (destructors run on this hub).
-        let left: Vec<_> = local.placed.borrow().keys().copied().collect();
-        for id in left {
-            local.kill(id);
+        let left: Vec<(usize, u64)> = local
+            .placed
+            .borrow()
+            .iter()
+            .map(|(key, placed)| (key, placed.id()))
+            .collect();
+        for (key, id) in left {
+            local.kill(key, id);
         }
         greenery_runtime::wait_idle().await;
     });
@@ -412,6 +617,8 @@ struct State<T> {
     outcome: Mutex<Outcome<T>>,
     done: Event,
     finished: AtomicBool,
+    /// Its slot in its hub's table, once placed (read by that hub only, for a kill).
+    slot: AtomicUsize,
 }
 
 enum Outcome<T> {
@@ -427,14 +634,21 @@ impl<T> Default for State<T> {
             outcome: Mutex::new(Outcome::Running),
             done: Event::new(),
             finished: AtomicBool::new(false),
+            slot: AtomicUsize::new(usize::MAX),
         }
     }
 }
 
+impl<T: Send> Slotted for State<T> {
+    fn slot(&self) -> usize {
+        self.slot.load(Ordering::Relaxed)
+    }
+}
+
 impl<T> State<T> {
-    /// Records the outcome (the first one wins) and wakes the joiners; returns whether this
-    /// call finished it.
-    fn finish(&self, outcome: Result<T, GreenletError>) -> bool {
+    /// Records the outcome (the first one wins), runs `before_wake`, and wakes the joiners;
+    /// returns whether this call finished it.
+    fn finish(&self, outcome: Result<T, GreenletError>, before_wake: impl FnOnce()) -> bool {
         {
             let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
             if !matches!(*slot, Outcome::Running) {
@@ -442,6 +656,7 @@ impl<T> State<T> {
             }
             *slot = Outcome::Done(outcome);
         }
+        before_wake();
         self.finished.store(true, Ordering::Release);
         self.done.notify(usize::MAX);
         true
@@ -651,7 +866,7 @@ impl<T: Send + 'static> RemoteGreenlet<T> {
         if !self.ready() {
             let _ = self.shared.hubs[self.hub]
                 .commands
-                .try_send(Command::Kill(self.id));
+                .try_send(Command::Kill(self.state.clone(), self.id));
         }
     }
 

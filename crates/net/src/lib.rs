@@ -75,6 +75,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
+mod hubs;
 mod server;
 mod stream;
 mod tcp;
@@ -83,6 +84,7 @@ mod udp;
 mod unix;
 mod watch;
 
+pub use hubs::HubsServer;
 pub use server::{DEFAULT_STOP_TIMEOUT, Spawn, StreamServer};
 pub use tcp::{TcpListener, TcpStream, create_connection};
 pub use udp::UdpSocket;

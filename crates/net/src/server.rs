@@ -162,6 +162,9 @@ struct Shared {
     /// The accepting greenlet, while started.
     acceptor: RefCell<Option<Greenlet<()>>>,
     stop_timeout: Cell<Duration>,
+    /// Connections accepted in a row before the accepting greenlet gives the hub back
+    /// (gevent's `max_accept`); `None` until set, then `MAX_ACCEPT` unless `serve_on` sets 1.
+    max_accept: Cell<Option<usize>>,
     /// `stop` calls in progress: `serve_forever` then waits for them rather than stopping with
     /// its own timeout.
     stopping: Cell<usize>,
@@ -289,6 +292,7 @@ impl StreamServer {
                 stop_event,
                 acceptor: RefCell::new(None),
                 stop_timeout: Cell::new(DEFAULT_STOP_TIMEOUT),
+                max_accept: Cell::new(None),
                 stopping: Cell::new(0),
             }),
         }
@@ -374,6 +378,68 @@ impl StreamServer {
     pub fn with_stop_timeout(self, timeout: Duration) -> StreamServer {
         self.shared.stop_timeout.set(timeout);
         self
+    }
+
+    /// Sets how many connections the server accepts in a row before it gives the hub back to
+    /// the other greenlets (gevent's `max_accept`; 100 by default, and 1 for the servers of
+    /// [`serve_on`](StreamServer::serve_on), which share one socket, as gevent advises when
+    /// processes share one). Lower favours the connections already established, and spreads
+    /// new ones over the hubs accepting on a shared socket; higher favours a high rate of new
+    /// connections. Set it before starting the server.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery::net::{StreamServer, TcpStream};
+    ///
+    /// greenery::run(async {
+    ///     let server = StreamServer::bind("127.0.0.1:0", |_: TcpStream, _| async {})
+    ///         .await
+    ///         .unwrap()
+    ///         .with_max_accept(1);
+    ///     assert_eq!(server.max_accept(), 1);
+    /// });
+    /// ```
+    #[doc(alias = "max_accept")]
+    #[must_use]
+    pub fn with_max_accept(self, n: usize) -> StreamServer {
+        assert!(
+            n > 0,
+            "StreamServer::with_max_accept(0): at least one is needed"
+        );
+        self.shared.max_accept.set(Some(n));
+        self
+    }
+
+    /// Returns how many connections the server accepts in a row before it gives the hub back
+    /// (see [`with_max_accept`](StreamServer::with_max_accept)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use greenery::net::{StreamServer, TcpStream};
+    ///
+    /// greenery::run(async {
+    ///     let server = StreamServer::bind("127.0.0.1:0", |_: TcpStream, _| async {})
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!(server.max_accept(), 100);
+    /// });
+    /// ```
+    pub fn max_accept(&self) -> usize {
+        self.shared.max_accept.get().unwrap_or(MAX_ACCEPT)
+    }
+
+    /// Sets the default of `max_accept` of a server that [`serve_on`](StreamServer::serve_on)
+    /// built, unless its closure set one.
+    pub(crate) fn default_max_accept(&self, n: usize) {
+        if self.shared.max_accept.get().is_none() {
+            self.shared.max_accept.set(Some(n));
+        }
     }
 
     /// Returns the group or pool the handlers run in (gevent's `server.pool`).
@@ -537,6 +603,7 @@ impl StreamServer {
             at,
             name: self.to_string(),
             report: Rc::new(|line: &str| eprintln!("{line}")),
+            max_accept: self.max_accept(),
         };
         let weak = Rc::downgrade(shared);
         let acceptor = greenery_hub::spawn_at(at, async move {
@@ -780,6 +847,8 @@ pub(crate) struct AcceptLoop<A: Accept> {
     pub(crate) name: String,
     /// Prints a message (stderr; a log in the tests).
     pub(crate) report: Rc<dyn Fn(&str)>,
+    /// Connections accepted in a row before the loop gives the hub back.
+    pub(crate) max_accept: usize,
 }
 
 impl<A: Accept> AcceptLoop<A> {
@@ -797,7 +866,7 @@ impl<A: Accept> AcceptLoop<A> {
                     let handler = greenery_hub::spawn_at(self.at, (self.handler)(conn, peer));
                     self.spawn.add(&handler).await;
                     in_a_row += 1;
-                    if in_a_row == MAX_ACCEPT {
+                    if in_a_row >= self.max_accept {
                         in_a_row = 0;
                         greenery_runtime::sleep(Duration::ZERO).await;
                     }
@@ -895,6 +964,7 @@ mod tests {
             at: Location::caller(),
             name: "server".into(),
             report: Rc::new(move |line: &str| reported.push(line)),
+            max_accept: MAX_ACCEPT,
         };
         (accepting, calls)
     }
@@ -976,6 +1046,46 @@ mod tests {
             greenery_runtime::sleep(Duration::ZERO).await;
             assert_eq!(log, ["handled 7"]);
         });
+    }
+
+    #[test]
+    fn max_accept_is_how_many_connections_are_accepted_before_the_hub_is_given_back() {
+        for (max_accept, expected) in [
+            (
+                MAX_ACCEPT,
+                [
+                    "handled 1 after 4",
+                    "handled 2 after 4",
+                    "handled 3 after 4",
+                ],
+            ),
+            (
+                1,
+                [
+                    "handled 1 after 1",
+                    "handled 2 after 2",
+                    "handled 3 after 3",
+                ],
+            ),
+        ] {
+            greenery_runtime::run(async {
+                let log = Log::new();
+                let (mut accepting, calls) = accept_loop(vec![Ok(1), Ok(2), Ok(3)], &log);
+                accepting.max_accept = max_accept;
+                let (handled, accepted) = (log.clone(), calls.clone());
+                accepting.handler = Rc::new(move |conn, _| {
+                    let (log, accepted) = (handled.clone(), accepted.clone());
+                    // When the handler runs: how many accepts the loop made by then.
+                    Box::pin(
+                        async move { log.push(format!("handled {conn} after {}", accepted.get())) },
+                    )
+                });
+                let acceptor = greenery_hub::spawn(accepting.run());
+                greenery_runtime::sleep(Duration::from_millis(5)).await;
+                assert_eq!(log, expected, "max_accept {max_accept}");
+                acceptor.kill().await;
+            });
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [The sockets](#the-sockets)
 //! - [A TCP echo server](#a-tcp-echo-server)
 //! - [Writing the accept loop yourself](#writing-the-accept-loop-yourself)
+//! - [Serving on every core](#serving-on-every-core)
 //! - [A UDP round trip](#a-udp-round-trip)
 //! - [Timeouts](#timeouts)
 //! - [What the hub sees](#what-the-hub-sees)
@@ -141,6 +142,90 @@
 //!     })
 //! }
 //! ```
+//!
+//! # Serving on every core
+//!
+//! A hub runs on one thread, so one server uses one core. gevent's answer is a process per
+//! core, each accepting on a socket inherited from the parent; greenery's is a
+//! [`Hubs`](crate::Hubs), a hub per thread, and
+//! [`StreamServer::serve_on`](crate::net::StreamServer::serve_on), which binds nothing itself:
+//! given a listening `std::net::TcpListener`, it duplicates its descriptor for each hub and
+//! starts a `StreamServer` there, built by a closure that runs on that hub (with the handler,
+//! and a pool if wanted). Every hub accepts on the same socket; the kernel hands each
+//! connection to one of the hubs waiting in `accept`, so a busy hub leaves the new
+//! connections to the others. A connection stays on the hub that accepted it, and its handler
+//! is an ordinary greenlet there, in gevent's order with the hub's other greenlets.
+//!
+//! Handlers on different hubs share only what is `Send + Sync`: an `Arc` of atomics or a
+//! `Mutex`, or the primitives that connect hubs ([`Queue`](crate::queue::Queue),
+//! [`Event`](crate::event::Event), ...). The closure given to `serve_on` is called on each
+//! hub and clones what it hands to that hub's handler, which itself need not be `Send`.
+//!
+//! ```
+//! use std::io;
+//! use std::net::SocketAddr;
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use greenery::Hubs;
+//! use greenery::net::{StreamServer, TcpStream};
+//! use greenery::prelude::*;
+//!
+//! async fn echo(stream: TcpStream, _peer: SocketAddr) -> io::Result<u64> {
+//!     let (reader, mut writer) = (stream.clone(), stream);
+//!     greenery::io::copy(reader, &mut writer).await
+//! }
+//!
+//! fn main() -> io::Result<()> {
+//!     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+//!     let hubs = Hubs::new(cores);
+//!     let served = Arc::new(AtomicUsize::new(0));
+//!     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//!     let server = StreamServer::serve_on(&hubs, listener, {
+//!         let served = served.clone();
+//!         move |listener| {
+//!             let served = served.clone();
+//!             StreamServer::new(listener, move |stream, peer| {
+//!                 served.fetch_add(1, Ordering::Relaxed);
+//!                 echo(stream, peer)
+//!             })
+//!             .with_spawn(10_000) // a pool per hub
+//!         }
+//!     })?;
+//!
+//!     // The clients, on this thread's hub.
+//!     greenery::run(async {
+//!         let addr = server.local_addr();
+//!         let clients: Vec<_> = (0..8)
+//!             .map(|i| {
+//!                 greenery::spawn(async move {
+//!                     let mut stream = TcpStream::connect(addr).await?;
+//!                     stream.write_all(format!("client {i}").as_bytes()).await?;
+//!                     stream.close().await?;
+//!                     let mut echoed = String::new();
+//!                     stream.read_to_string(&mut echoed).await?;
+//!                     io::Result::Ok(echoed)
+//!                 })
+//!             })
+//!             .collect();
+//!         for (i, client) in clients.iter().enumerate() {
+//!             client.join().await;
+//!             assert_eq!(client.take().unwrap()?, format!("client {i}"));
+//!         }
+//!         // Every hub's server stops: listener closed, handlers given the stop timeout.
+//!         server.stop(None).await;
+//!         server.serve_forever().await
+//!     })?;
+//!     assert_eq!(served.load(Ordering::Relaxed), 8);
+//!     hubs.shutdown();
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The [`HubsServer`](crate::net::HubsServer) that `serve_on` returns is `Send + Sync`: its
+//! `stop` and `serve_forever` work from a greenlet on any hub or, through `greenery::run`,
+//! from a plain thread. Shutting the `Hubs` down also stops every server, killing its
+//! handlers. The repository's `echo_every_core` example is this server with clients that
+//! print their exchanges, next to its gevent twin.
 //!
 //! # A UDP round trip
 //!
