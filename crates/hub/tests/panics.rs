@@ -378,3 +378,35 @@ fn child_process() {
     });
     assert_eq!(user_hook.load(Ordering::SeqCst), 3);
 }
+
+/// A greenlet-local value whose destructor panics is reported once, and neither the
+/// greenlet's outcome nor the hub suffers.
+#[test]
+fn a_greenlet_local_whose_destructor_panics_is_reported_and_the_hub_goes_on() {
+    struct Boom;
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            panic!("local destructor");
+        }
+    }
+    static LOCAL: greenery::local::Local<Boom> = greenery::local::Local::new();
+    let ((), reports) = capture_reports(|| {
+        run(async {
+            let g = spawn(async {
+                LOCAL.set(Boom);
+                7
+            });
+            assert_eq!(g.get().await, Ok(7));
+            assert_eq!(spawn(async { 1 }).get().await, Ok(1));
+        });
+    });
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(
+        reports[0].starts_with("a greenlet-local value of <Greenlet \"Greenlet-"),
+        "{reports:?}"
+    );
+    assert!(
+        reports[0].contains("panicked in its destructor: local destructor at "),
+        "{reports:?}"
+    );
+}

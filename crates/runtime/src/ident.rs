@@ -181,7 +181,8 @@ impl GreenletInfo {
         output
     }
 
-    /// Drops every local value of this greenlet (called when it finishes).
+    /// Drops every local value of this greenlet (called when it finishes). A value whose
+    /// destructor panics is reported, and does not take the hub down.
     pub(crate) fn clear_locals(&self) {
         // Take the values out first: a value's destructor may use greenlet-locals itself.
         let old = self
@@ -189,7 +190,17 @@ impl GreenletInfo {
             .borrow_mut()
             .as_mut()
             .map(|extras| std::mem::take(&mut extras.locals));
-        drop(old);
+        if let Some(old) = old.filter(|locals| !locals.is_empty()) {
+            let caught = crate::panic::catch(move || drop(old)).err();
+            if let Some(caught) = caught.filter(|_| crate::report_panics()) {
+                crate::panic::report(format_args!(
+                    "a greenlet-local value of <Greenlet \"{}\"> panicked in its destructor: {}{}",
+                    self.name(),
+                    caught.message(),
+                    caught.at()
+                ));
+            }
+        }
     }
 }
 
