@@ -26,7 +26,7 @@ use crate::timers::Timer;
 /// # Examples
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 ///
 /// greenery::run(async {
 ///     let start = Instant::now();
