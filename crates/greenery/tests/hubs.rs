@@ -2,26 +2,12 @@
 //! every hub, and remote greenlets killed while they wait on an `Event` or a `Queue` that a
 //! greenlet of another hub holds.
 
+use greenery_testkit::SyncLog;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 
 use greenery::event::Event;
 use greenery::queue::Queue;
 use greenery::{GreenletError, Hubs, RemoteGreenlet};
-
-/// An event log that greenlets on several hubs push to.
-#[derive(Clone, Default)]
-struct SharedLog(Arc<Mutex<Vec<String>>>);
-
-impl SharedLog {
-    fn push(&self, line: impl Into<String>) {
-        self.0.lock().unwrap().push(line.into());
-    }
-
-    fn entries(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-}
 
 /// The name of the calling thread: `greenery-hub-N` on a hub.
 fn thread() -> String {
@@ -29,7 +15,7 @@ fn thread() -> String {
 }
 
 /// Logs `"<what> dropped on <thread>"` when dropped.
-struct Guard(SharedLog, &'static str);
+struct Guard(SyncLog, &'static str);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -92,7 +78,7 @@ fn a_work_queue_feeds_a_worker_on_every_hub() {
 #[test]
 fn a_remote_greenlet_killed_while_it_waits_on_an_event_of_another_hub() {
     let hubs = Hubs::new(2);
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let event = Event::new();
     let (parked, waiting) = mpsc::channel();
     let victim = hubs.spawn_on(1, {
@@ -134,7 +120,7 @@ fn a_remote_greenlet_killed_while_it_waits_on_an_event_of_another_hub() {
 #[test]
 fn a_remote_greenlet_killed_while_it_waits_on_a_queue_of_another_hub() {
     let hubs = Hubs::new(2);
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let queue: Queue<u32> = Queue::bounded(1);
     let (parked, waiting) = mpsc::channel();
     let victim = hubs.spawn_on(1, {

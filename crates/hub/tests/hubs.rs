@@ -4,26 +4,12 @@
 
 use std::process::Command;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use greenery_hub::{GreenletError, Hubs, RemoteGreenlet};
 use greenery_runtime::{run, sleep};
-
-/// An event log that greenlets on several hubs push to (`greenery_testkit::Log` stays on one
-/// thread).
-#[derive(Clone, Default)]
-struct SharedLog(Arc<Mutex<Vec<String>>>);
-
-impl SharedLog {
-    fn push(&self, line: impl Into<String>) {
-        self.0.lock().unwrap().push(line.into());
-    }
-
-    fn entries(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-}
+use greenery_testkit::SyncLog;
 
 /// The name of the calling thread: `greenery-hub-N` on a hub.
 fn thread() -> String {
@@ -31,7 +17,7 @@ fn thread() -> String {
 }
 
 /// Logs `"<what> dropped on <thread>"` when dropped: where a killed greenlet's destructors ran.
-struct Guard(SharedLog, &'static str);
+struct Guard(SyncLog, &'static str);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -68,7 +54,7 @@ fn spawn_get_take_and_join_from_plain_threads() {
 #[test]
 fn spawn_get_take_and_join_from_a_greenlet_on_another_hub() {
     let hubs = Arc::new(Hubs::new(2));
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let on_hub_0 = {
         let (hubs, log) = (hubs.clone(), log.clone());
         hubs.clone().spawn_on(0, move || async move {
@@ -143,7 +129,7 @@ fn placement_goes_round_robin_then_to_the_least_loaded_hub() {
 #[test]
 fn kill_runs_the_destructors_on_the_greenlets_hub() {
     let hubs = Hubs::new(2);
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let parked = hubs.spawn_on(1, {
         let log = log.clone();
         move || async move {
@@ -203,7 +189,7 @@ fn a_kill_that_arrives_after_its_greenlet_ended_kills_nothing_else() {
 #[test]
 fn shutdown_kills_the_greenlets_parked_on_every_hub() {
     let hubs = Hubs::new(3);
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let (started, ready) = mpsc::channel();
     let parked: Vec<RemoteGreenlet<()>> = (0..3)
         .map(|hub| {
@@ -263,7 +249,7 @@ impl Drop for PanicOnDrop {
 #[test]
 fn a_remote_greenlet_that_panics_fails_with_its_message_and_its_hub_goes_on() {
     let hubs = Hubs::new(1);
-    let log = SharedLog::default();
+    let log = SyncLog::default();
     let broken = hubs.spawn({
         let log = log.clone();
         move || async move {

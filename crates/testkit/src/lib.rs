@@ -199,3 +199,36 @@ mod tests {
         assert_eq!(log.take(), Vec::<String>::new());
     }
 }
+
+/// A [`Log`] that greenlets on several hubs (threads) push to: `Send + Sync`, an
+/// `Arc<Mutex<Vec<String>>>` inside.
+///
+/// ```
+/// use greenery_testkit::SyncLog;
+///
+/// let log = SyncLog::default();
+/// let other = log.clone();
+/// std::thread::spawn(move || other.push("from a thread")).join().unwrap();
+/// log.push("back home");
+/// assert_eq!(log.entries(), ["from a thread", "back home"]);
+/// ```
+#[derive(Clone, Default, Debug)]
+pub struct SyncLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl SyncLog {
+    /// Appends a line.
+    pub fn push(&self, line: impl Into<String>) {
+        self.lines().push(line.into());
+    }
+
+    /// A copy of the lines so far.
+    pub fn entries(&self) -> Vec<String> {
+        self.lines().clone()
+    }
+
+    fn lines(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
