@@ -3,8 +3,8 @@
 //! (a panicking `make`, a hub thread that panics outside any greenlet, a hub that is gone).
 
 use std::process::Command;
-use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use greenery_hub::{GreenletError, Hubs, RemoteGreenlet};
