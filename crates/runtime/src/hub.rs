@@ -430,15 +430,15 @@ pin_project_lite::pin_project! {
     impl<I: Identity, F> PinnedDrop for Tracked<I, F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            if this.future.is_some() {
-                // Killed, or dropped with its hub: the future's destructors run inside its
-                // span, as the current greenlet.
-                crate::trace::in_span(this.info.info(), || {
-                    let _entered = ident::enter(InfoRef::from(this.info.clone()));
-                    this.future.set(None);
-                });
+            {
+                // The future's destructors and the greenlet-locals' run as this greenlet.
+                let _entered = ident::enter(InfoRef::from(this.info.clone()));
+                if this.future.is_some() {
+                    // Killed, or dropped with its hub: inside its span too.
+                    crate::trace::in_span(this.info.info(), || this.future.set(None));
+                }
+                this.info.info().clear_locals();
             }
-            this.info.info().clear_locals();
             // The hub may already be gone if the thread is exiting.
             let _ = HUB.try_with(|hub| {
                 hub.registry.borrow_mut().remove(this.info.info());
