@@ -586,27 +586,30 @@ impl StreamServer {
             return Ok(());
         }
         let listener = shared.listener.borrow().clone();
-        let listener = match listener {
-            Some(listener) => listener,
-            None => {
-                let addr = self.local_addr()?;
-                let listener = TcpListener::try_from(std::net::TcpListener::bind(addr)?)?;
-                *shared.listener.borrow_mut() = Some(listener.clone());
-                listener
-            }
-        };
+        if listener.is_none() {
+            let addr = self.local_addr()?;
+            let listener = TcpListener::try_from(std::net::TcpListener::bind(addr)?)?;
+            *shared.listener.borrow_mut() = Some(listener);
+        }
         shared.stop_event.clear();
-        let accepting = AcceptLoop {
-            listener,
-            spawn: shared.spawn.borrow().clone(),
-            handler: shared.handler.clone(),
-            at,
-            name: self.to_string(),
-            report: Rc::new(|line: &str| eprintln!("{line}")),
-            max_accept: self.max_accept(),
-        };
+        let (spawn, handler) = (shared.spawn.borrow().clone(), shared.handler.clone());
+        let (name, max_accept) = (self.to_string(), self.max_accept());
         let weak = Rc::downgrade(shared);
         let acceptor = greenery_hub::spawn_at(at, async move {
+            // The listener is taken when the greenlet first runs, not when it is spawned: a
+            // server stopped before then holds no descriptor in a queued greenlet.
+            let Some(listener) = weak.upgrade().and_then(|s| s.listener.borrow().clone()) else {
+                return;
+            };
+            let accepting = AcceptLoop {
+                listener,
+                spawn,
+                handler,
+                at,
+                name,
+                report: Rc::new(|line: &str| eprintln!("{line}")),
+                max_accept,
+            };
             let fatal = accepting.run().await;
             if let Some(shared) = weak.upgrade() {
                 // The listener is unusable: close the server (this greenlet ends here).
