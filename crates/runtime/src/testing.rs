@@ -748,8 +748,9 @@ impl Builder {
             _ => None,
         });
         if let Some(schedule) = replay {
-            let ran = run_one(at, &body, Some(schedule), true, 1000).map_err(|f| f.of(1, 1))?;
-            if let (Some(expected), Some(got)) = (schedule.hash, ran.hash) {
+            let (got, _) =
+                run_one(at, &body, Some(schedule), true, 1000).map_err(|f| f.of(1, 1))?;
+            if let Some(expected) = schedule.hash {
                 assert_eq!(
                     expected, got,
                     "the schedule {schedule} was recorded from another program: replayed, it \
@@ -757,7 +758,10 @@ impl Builder {
                      GREENERY_SEED to explore anew"
                 );
             }
-            return Ok(vec![ran]);
+            return Ok(vec![Schedule {
+                hash: Some(got),
+                ..schedule
+            }]);
         }
         let Some(schedules) = self.explore else {
             run_one(at, &body, None, self.start_paused, 0).map_err(|f| f.of(1, 1))?;
@@ -772,19 +776,17 @@ impl Builder {
                 seed: master.next(),
                 hash: None,
             };
-            let done = run_one(at, &body, Some(schedule), true, expected_steps)
+            let (hash, steps) = run_one(at, &body, Some(schedule), true, expected_steps)
                 .map_err(|f| f.of(n + 1, schedules))?;
-            ran.push(done);
-            expected_steps = LAST_STEPS.with(std::cell::Cell::get).max(1);
+            ran.push(Schedule {
+                hash: Some(hash),
+                ..schedule
+            });
+            // PCT spreads its change points over as many steps as the last run took.
+            expected_steps = steps.max(1);
         }
         Ok(ran)
     }
-}
-
-thread_local! {
-    // GLOBAL: how many steps the last run took, handed from the run's thread to the test's
-    // (PCT spreads its change points over that many).
-    static LAST_STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(100) };
 }
 
 /// A seed for a new exploration: from the clock, as nothing else in it may vary.
@@ -896,14 +898,15 @@ impl fmt::Display for Failed {
 
 impl Error for Failed {}
 
-/// Runs `body` once on a fresh thread, under `schedule` (FIFO if `None`).
+/// Runs `body` once on a fresh thread, under `schedule` (FIFO if `None`); returns the hash
+/// of the choices it made and the number of steps it took.
 fn run_one<F, Fut>(
     at: &'static std::panic::Location<'static>,
     body: &Arc<F>,
     schedule: Option<Schedule>,
     paused: bool,
     expected_steps: u64,
-) -> Result<Schedule, Failure>
+) -> Result<(u32, u64), Failure>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + 'static,
@@ -928,20 +931,7 @@ where
         })
         .expect("a thread for the test run");
     match thread.join() {
-        Ok(Ok((hash, steps))) => {
-            LAST_STEPS.with(|last| last.set(steps));
-            Ok(match schedule {
-                Some(schedule) => Schedule {
-                    hash: Some(hash),
-                    ..schedule
-                },
-                None => Schedule {
-                    strategy: Strategy::Random,
-                    seed: 0,
-                    hash: Some(hash),
-                },
-            })
-        }
+        Ok(Ok(done)) => Ok(done),
         Ok(Err(payload)) | Err(payload) => Err(Failure { schedule, payload }),
     }
 }
