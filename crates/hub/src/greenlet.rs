@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use greenery_runtime::__private::{
-    Caught, Ending, Notifier, Policy, Turn, catch, record_wait, report, schedule, thread_tag,
+    Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
 use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
 use smallvec::SmallVec;
@@ -1151,7 +1151,7 @@ impl<T: 'static> Future for Join<'_, T> {
             let id = state.push_link(Link::Wake(cx.waker().clone()));
             notify(inner, state);
             self.link = Some(id);
-            return parked(self.greenlet.id());
+            return parked(WaitingOn::Join(self.greenlet.id()));
         };
         match state.position(id) {
             // Not notified yet: a pass will switch here.
@@ -1159,7 +1159,7 @@ impl<T: 'static> Future for Join<'_, T> {
                 if let (_, Link::Wake(waker)) = &mut state.links[index] {
                     waker.clone_from(cx.waker());
                 }
-                parked(self.greenlet.id())
+                parked(WaitingOn::Join(self.greenlet.id()))
             }
             None => {
                 // Only a pass takes a join's link, and only once the greenlet finished.
@@ -1170,12 +1170,6 @@ impl<T: 'static> Future for Join<'_, T> {
             }
         }
     }
-}
-
-/// Records that the caller parks until the greenlet `id` ends, and says so.
-fn parked(id: GreenletId) -> Poll<()> {
-    record_wait(WaitingOn::Join(id));
-    Poll::Pending
 }
 
 impl<T> Drop for Join<'_, T> {

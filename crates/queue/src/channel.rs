@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_lite::Stream;
-use greenery_runtime::__private::record_wait;
+use greenery_runtime::__private::parked;
 use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
 use greenery_runtime::{ObjectId, Timeout, WaitingOn};
 
@@ -1230,12 +1230,6 @@ impl<T: 'static> fmt::Debug for ChannelItems<T> {
             .field("channel", &self.channel)
             .finish()
     }
-}
-
-/// Records that the caller parks on `what`, and says so.
-fn parked<R>(what: WaitingOn) -> Poll<R> {
-    record_wait(what);
-    Poll::Pending
 }
 
 #[cfg(test)]

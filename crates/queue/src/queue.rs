@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use greenery_hub::{WaitReady, Waitable};
-use greenery_runtime::__private::record_wait;
+use greenery_runtime::__private::parked;
 use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
 use greenery_runtime::{ObjectId, Timeout, WaitingOn};
 
@@ -1720,12 +1720,6 @@ impl<T: 'static, B: Buffer<T> + 'static> fmt::Debug for Items<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Items").field("queue", &self.queue).finish()
     }
-}
-
-/// Records that the caller parks on `what`, and says so.
-fn parked<R>(what: WaitingOn) -> Poll<R> {
-    record_wait(what);
-    Poll::Pending
 }
 
 #[cfg(test)]

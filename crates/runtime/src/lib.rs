@@ -82,7 +82,7 @@ pub mod __private {
     pub use crate::hub::{External, ExternalWait, external, external_waits};
     pub use crate::notify::{Notifier, Policy, Serve, Turn, Wakes, lock, schedule};
     pub use crate::panic::{At, Caught, capture_reports, catch, claim, panic_message, report};
-    pub use crate::run_info::{Recording, record_wait, recording};
+    pub use crate::run_info::{Recording, parked, record_wait, recording};
     pub use crate::trace::{Ending, finished};
     pub use crate::waitlist::{Ticket, WaitList};
 

@@ -536,6 +536,14 @@ pub fn record_wait(what: WaitingOn) {
     let _ = what;
 }
 
+/// [`record_wait`], then `Poll::Pending`: the tail of a primitive's poll that parks.
+#[doc(hidden)]
+#[inline]
+pub fn parked<R>(what: WaitingOn) -> std::task::Poll<R> {
+    record_wait(what);
+    std::task::Poll::Pending
+}
+
 /// The bookkeeping of one greenlet (empty without the `run-info` feature).
 #[cfg(feature = "run-info")]
 pub(crate) struct Trace {

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use greenery_runtime::__private::{
-    Notifier, Policy, Ticket, Turn, WaitList, Wakes, lock, record_wait, schedule, thread_tag,
+    Notifier, Policy, Ticket, Turn, WaitList, Wakes, lock, parked, schedule, thread_tag,
 };
 use greenery_runtime::{ObjectId, WaitingOn};
 
@@ -249,8 +249,7 @@ impl Core {
 
     /// Records that the caller parks on this semaphore, and says so.
     fn parked<T>(&self) -> Poll<T> {
-        record_wait(WaitingOn::Semaphore(self.id()));
-        Poll::Pending
+        parked(WaitingOn::Semaphore(self.id()))
     }
 
     pub(crate) fn acquire(&self) -> Acquire<'_> {
