@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_lite::Stream;
 use greenery_runtime::__private::parked;
-use greenery_runtime::__private::{Notifier, Policy, Turn, lock, schedule};
+use greenery_runtime::__private::{Notifier, Policy, Serve, Turn, lock, schedule};
 use greenery_runtime::{ObjectId, Timeout, WaitingOn};
 
 use crate::error::{GetError, PutError, ShutDown, ShutDownError};
@@ -69,9 +69,6 @@ struct State<T> {
     shutdown: bool,
     /// How many handed putters have a turn in the line of getters.
     handed: usize,
-    /// The putter of the pair the last turn served, switched to at the next turn: after its
-    /// getter, as gevent's `_unlock` switches to the getter, then to the putter.
-    resume: Option<Waker>,
     /// gevent's `_event_unlock`: whether an unlock pass is pending or running, and its box.
     notifier: Notifier<Self>,
 }
@@ -132,23 +129,13 @@ impl<T> Policy for State<T> {
             "a pass that switches is the one pending or running; one that serves at once runs \
              only while none is"
         );
-        if let Some(putter) = self.resume.take() {
-            return waiters::switch(Some(putter));
-        }
         let Some(key) = self.next_turn() else {
             return Turn::Over;
         };
-        waiters::switch(match self.getters.state(key).payload {
-            Seat::Getter(_) => self.pair(key),
-            Seat::Handed { .. } => self.resume_handed_putter(key),
-        })
-    }
-
-    fn end(&mut self, (): ()) {
-        debug_assert!(
-            self.resume.is_none(),
-            "a pass ends after the last pair's putter"
-        );
+        match self.getters.state(key).payload {
+            Seat::Getter(_) => Turn::Switch(self.pair(key)),
+            Seat::Handed { .. } => waiters::switch(self.resume_handed_putter(key)),
+        }
     }
 }
 
@@ -163,7 +150,6 @@ impl<T> State<T> {
             ready: VecDeque::new(),
             shutdown: false,
             handed: 0,
-            resume: None,
             notifier: Notifier::new(),
         }
     }
@@ -277,29 +263,34 @@ impl<T> State<T> {
     }
 
     /// A getter's turn of a pass: takes the getter `key` off its line with the first putter,
-    /// hands it the putter's item, and returns it, to switch to; the putter, unless detached,
-    /// is resumed at the next turn.
-    fn pair(&mut self, key: usize) -> Option<Waker> {
+    /// hands it the putter's item, and returns them to switch to, the getter, then the putter
+    /// (unless its item was detached), as gevent's `_unlock` switches to one, then the other.
+    fn pair(&mut self, key: usize) -> Serve {
         self.getters.unlink(key);
         let putter = waiters::serve_front(&mut self.putters)
             .expect("a getter's turn comes when a putter waits");
         let node = &mut self.putters.state_mut(putter).payload;
         let item = node.item.take().expect("a putter in line holds its item");
-        if let Some(own) = node.own.take() {
+        let resume = if let Some(own) = node.own.take() {
             // A detached item: the channel frees its node.
             self.putters.free(own);
+            None
         } else {
             waiters::check_node(&self.putters, putter);
-            debug_assert!(self.resume.is_none(), "one pair at a time");
-            self.resume = self.putters.take_waker(putter);
-        }
+            self.putters.take_waker(putter)
+        };
         let getter = self.getters.state_mut(key);
         debug_assert_eq!(getter.status, Status::Waiting, "a linked getter waits");
         getter.status = Status::Served;
         getter.payload = Seat::Getter(Some(item));
         waiters::check_node(&self.getters, key);
         self.check_invariants();
-        self.getters.take_waker(key)
+        let getter = self.getters.take_waker(key);
+        debug_assert!(
+            getter.is_some(),
+            "a waiter holds its waker until it is served"
+        );
+        getter.into_iter().chain(resume).collect()
     }
 
     /// A handed putter's turn of a pass: its turn leaves the line of getters, and the putter,
@@ -1260,7 +1251,6 @@ mod tests {
             taken.extend(log.take());
         }
         assert_eq!(taken, ["g1", "p1", "g2", "p2"]);
-        assert!(state.resume.is_none());
         assert_eq!(state.getter_takes_item(g1), 1);
         assert_eq!(state.getter_takes_item(g2), 2);
         assert_eq!(state.putter_leaves(p1), None, "its item was taken");
@@ -1318,8 +1308,7 @@ mod tests {
         let p1 = state.block_putter(1, &log.waker("p1"));
         let _p2 = state.block_putter(2, &log.waker("p2"));
         assert!(turn(&mut state, &mut ()));
-        assert!(turn(&mut state, &mut ()));
-        assert_eq!(log.take(), ["first", "p1"]);
+        assert_eq!(log.take(), ["first", "p1"], "one turn serves a pair");
         assert_eq!(state.putter_leaves(p1), None);
         // The first getter is cancelled before it ran: 1 goes back ahead of 2, detached.
         assert!(state.cancel_served_getter(first));

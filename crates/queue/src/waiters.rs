@@ -78,6 +78,10 @@ pub(crate) fn wake_later<P>(line: &mut Line<P>, key: usize, wakes: &mut Wakes) {
 
 /// Debug check of one waiter: linked exactly while it waits.
 pub(crate) fn check_node<P>(line: &Line<P>, key: usize) {
+    // The look-ups below are not free in a release build: only debug builds check.
+    if !cfg!(debug_assertions) {
+        return;
+    }
     let waiting = line.state(key).status == Status::Waiting;
     debug_assert_eq!(
         line.is_linked(key),
@@ -89,6 +93,9 @@ pub(crate) fn check_node<P>(line: &Line<P>, key: usize) {
 /// Debug check of the head of `line`: a linked waiter waits. (Checking the whole line after
 /// every transition would make a long line quadratic in debug builds.)
 pub(crate) fn check_head<P>(line: &Line<P>) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
     if let Some(key) = line.front() {
         check_node(line, key);
     }

@@ -162,8 +162,8 @@ impl<P: Policy> std::fmt::Debug for Notifier<P> {
     }
 }
 
-/// The wakers of the waiters one turn serves: one, inline, in most turns.
-pub type Serve = SmallVec<[Waker; 1]>;
+/// The wakers of the waiters one turn serves: one or two (a channel's pair), inline.
+pub type Serve = SmallVec<[Waker; 2]>;
 
 /// Wakers to call once the object's lock is released.
 #[derive(Debug, Default)]
@@ -182,8 +182,12 @@ impl Wakes {
     }
 
     /// Wakes them all, in order. Call it after the lock is released.
+    #[inline]
     pub fn wake(self) {
-        self.0.into_iter().for_each(Waker::wake);
+        // Most calls have none: no iterator to build and drop then.
+        if !self.0.is_empty() {
+            self.0.into_iter().for_each(Waker::wake);
+        }
     }
 }
 
@@ -251,41 +255,59 @@ struct Pass<P: Policy> {
 }
 
 impl<P: Policy + 'static> Callback for Pass<P> {
-    fn call(mut self: Box<Self>) {
-        let handle = self
-            .handle
-            .take()
+    fn call(self: Box<Self>) {
+        let mut pass = Some(self);
+        let handle = pass
+            .as_mut()
+            .and_then(|pass| pass.handle.take())
             .expect("a scheduled pass holds its object");
         loop {
-            let turn = P::with(&handle, |state| {
-                let cursor = match &mut self.cursor {
+            // The turn that ends the pass ends it under the same lock (the common case: a
+            // pass resumed after its switch finds no one else to serve).
+            let step = P::with(&handle, |state| {
+                let this = pass.as_mut().expect("the pass is ours until it ends");
+                let cursor = match &mut this.cursor {
                     Some(cursor) => cursor,
-                    None => self.cursor.insert(state.start()),
+                    None => this.cursor.insert(state.start()),
                 };
-                state.turn(cursor, true)
+                match state.turn(cursor, true) {
+                    Turn::Over => {
+                        if let Some(cursor) = this.cursor.take() {
+                            state.end(cursor);
+                        }
+                        let notifier = state.notifier();
+                        notifier.active = false;
+                        notifier.spare = pass.take();
+                        Step::Over(schedule(&handle, state))
+                    }
+                    turn => Step::Turn(turn),
+                }
             });
-            match turn {
-                Turn::Switch(serve) => {
+            match step {
+                Step::Turn(Turn::Switch(serve)) => {
                     // Unlocked before the switch: the waiters switched to use the object.
-                    self.handle = Some(handle);
-                    switch_then(&serve, self);
+                    let mut this = pass.take().expect("the pass is ours until it ends");
+                    this.handle = Some(handle);
+                    switch_then(&serve, this);
                     return;
                 }
-                Turn::Call(call) => P::call(&handle, call),
-                Turn::Over => break,
+                Step::Turn(Turn::Call(call)) => P::call(&handle, call),
+                Step::Turn(Turn::Over) => unreachable!("an ending turn is taken under the lock"),
+                Step::Over(wakes) => {
+                    wakes.wake();
+                    return;
+                }
             }
         }
-        let wakes = P::with(&handle, |state| {
-            if let Some(cursor) = self.cursor.take() {
-                state.end(cursor);
-            }
-            let notifier = state.notifier();
-            notifier.active = false;
-            notifier.spare = Some(self);
-            schedule(&handle, state)
-        });
-        wakes.wake();
     }
+}
+
+/// What [`Pass::call`] does after a turn taken under the object's lock.
+enum Step<C> {
+    /// Switch, or call, then take the next turn.
+    Turn(Turn<C>),
+    /// The pass ended; these waiters were served at once by the next one (see [`schedule`]).
+    Over(Wakes),
 }
 
 impl<P: Policy> Drop for Pass<P> {

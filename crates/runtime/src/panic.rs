@@ -165,17 +165,30 @@ pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
         })
         .ok();
     let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    // The thread's state is gone only while the thread exits; then nothing was recorded.
+    let Some(start) = start else {
+        return result.map_err(|payload| Caught {
+            payload,
+            location: None,
+        });
+    };
+    let recorded = STATE
+        .try_with(|state| {
+            state.depth.set(state.depth.get() - 1);
+            state.records.borrow().len() > start
+        })
+        .unwrap_or(false);
+    // The common case, one check: nothing panicked, not even a panic caught inside `f`.
+    let result = match result {
+        Ok(value) if !recorded => return Ok(value),
+        result => result,
+    };
     let mut caught = result.map_err(|payload| Caught {
         payload,
         location: None,
     });
-    // The thread's state is gone only while the thread exits; then nothing was recorded.
-    let Some(start) = start else {
-        return caught;
-    };
     let unclaimed = STATE
         .try_with(|state| {
-            state.depth.set(state.depth.get() - 1);
             let mut records = state.records.borrow_mut();
             if let Err(caught) = &mut caught {
                 caught.location = claim_from(&mut records, start, &caught.message());
