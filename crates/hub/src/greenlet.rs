@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use crate::wait::WaitReady;
 use greenery_runtime::__private::{
     Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
@@ -169,6 +170,15 @@ impl<T> State<T> {
         id
     }
 
+    /// Removes the link `id`; returns whether it was there (not notified or removed yet).
+    fn unlink(&mut self, id: LinkId) -> bool {
+        let Some(index) = self.position(id) else {
+            return false;
+        };
+        self.links.remove(index);
+        true
+    }
+
     /// The position of the link `id`, if it was not notified or removed yet.
     fn position(&self, id: LinkId) -> Option<usize> {
         self.links.iter().position(|(link, _)| *link == id)
@@ -187,7 +197,7 @@ impl<T> State<T> {
 impl<T> Policy for State<T> {
     type Handle = Rc<Inner<T>>;
     type Cursor = ();
-    type Call = Callback<T>;
+    type Call = Call<T>;
 
     const LOCAL: bool = true;
 
@@ -195,11 +205,15 @@ impl<T> Policy for State<T> {
         f(&mut handle.state.borrow_mut())
     }
 
-    fn call(handle: &Rc<Inner<T>>, callback: Callback<T>) {
+    fn call(handle: &Rc<Inner<T>>, call: Call<T>) {
         let greenlet = Greenlet {
             inner: handle.clone(),
         };
-        if let Err(caught) = catch(|| callback(&greenlet)) {
+        let outcome = match call {
+            Call::Once(callback) => catch(|| callback(&greenlet)),
+            Call::Shared(callback) => catch(|| callback(handle.info.id())),
+        };
+        if let Err(caught) = outcome {
             if greenery_runtime::report_panics() {
                 report(format_args!(
                     "link of <Greenlet \"{}\"> failed with panic: {}{}",
@@ -226,13 +240,14 @@ impl<T> Policy for State<T> {
         );
     }
 
-    fn turn(&mut self, (): &mut (), _switching: bool) -> Turn<Callback<T>> {
+    fn turn(&mut self, (): &mut (), _switching: bool) -> Turn<Call<T>> {
         if self.links.is_empty() {
             return Turn::Over;
         }
         match self.links.remove(0).1 {
             Link::Wake(waker) => Turn::switch(Some(waker)),
-            Link::Call(callback) => Turn::Call(callback),
+            Link::Call(callback) => Turn::Call(Call::Once(callback)),
+            Link::Shared(callback) => Turn::Call(Call::Shared(callback)),
         }
     }
 
@@ -259,11 +274,23 @@ type Links<T> = SmallVec<[(LinkId, Link<T>); 1]>;
 /// A link callback: runs once, with the finished greenlet.
 type Callback<T> = Box<dyn FnOnce(&Greenlet<T>)>;
 
+/// A callback that many greenlets share as a link (a group's discard), told which one finished.
+type Shared = Rc<dyn Fn(GreenletId)>;
+
 enum Link<T> {
     /// A blocked `join`: resumed at its place among the links.
     Wake(Waker),
     /// A callback registered with `link` and friends.
     Call(Callback<T>),
+    /// A shared callback registered with [`Greenlet::link_shared`]: a link that allocates
+    /// nothing.
+    Shared(Shared),
+}
+
+/// What a pass over the links calls with the greenlet's state unborrowed.
+enum Call<T> {
+    Once(Callback<T>),
+    Shared(Shared),
 }
 
 impl<T: 'static> Identity for Inner<T> {
@@ -1100,12 +1127,25 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn unlink(&self, id: LinkId) -> bool {
+        self.inner.state.borrow_mut().unlink(id)
+    }
+
+    /// Like [`link`](Greenlet::link), with a callback shared by many greenlets and told
+    /// the id of the one that finished: registering it allocates nothing. This is how a
+    /// group links its members (gevent's `rawlink(self._discard)`).
+    #[doc(hidden)]
+    pub fn link_shared(&self, callback: Rc<dyn Fn(GreenletId)>) -> LinkId {
         let mut state = self.inner.state.borrow_mut();
-        let Some(index) = state.position(id) else {
-            return false;
-        };
-        state.links.remove(index);
-        true
+        let id = state.push_link(Link::Shared(callback));
+        notify(&self.inner, state);
+        id
+    }
+
+    /// This greenlet as a group holds it, whatever its output type: the same allocation as
+    /// the greenlet's handles, so holding it allocates nothing.
+    #[doc(hidden)]
+    pub fn member(&self) -> Rc<dyn Member> {
+        self.inner.clone()
     }
 
     /// Like [`join`](Greenlet::join), but a finished greenlet is linked too (gevent's
@@ -1117,6 +1157,41 @@ impl<T: 'static> Greenlet<T> {
             link: None,
             link_finished: true,
         }
+    }
+}
+
+/// A greenlet of any output type, as a group holds it ([`Greenlet::member`]): what killing
+/// and waiting for every member needs.
+#[doc(hidden)]
+pub trait Member {
+    /// See [`Greenlet::kill_nowait`].
+    fn kill_nowait(self: Rc<Self>);
+    /// See [`Greenlet::unlink`].
+    fn unlink(&self, id: LinkId) -> bool;
+    /// Waits until the greenlet finished and its links' pass reached this wait, a finished
+    /// greenlet too (gevent's `rawlink`, as [`wait`](crate::wait) does).
+    fn finished(self: Rc<Self>) -> WaitReady<'static>;
+}
+
+/// A member is ready once it finished, from the pass over its links (as a greenlet is).
+impl crate::Waitable for Rc<dyn Member> {
+    fn wait_ready(&self) -> WaitReady<'_> {
+        self.clone().finished()
+    }
+}
+
+impl<T: 'static> Member for Inner<T> {
+    fn kill_nowait(self: Rc<Self>) {
+        Greenlet { inner: self }.kill_nowait();
+    }
+
+    fn unlink(&self, id: LinkId) -> bool {
+        self.state.borrow_mut().unlink(id)
+    }
+
+    fn finished(self: Rc<Self>) -> WaitReady<'static> {
+        let greenlet = Greenlet { inner: self };
+        Box::pin(async move { greenlet.join_linked().await })
     }
 }
 

@@ -45,9 +45,9 @@ mod greenlet;
 mod hubs;
 mod wait;
 
-#[doc(hidden)]
-pub use greenlet::spawn_at;
 pub use greenlet::{Greenlet, GreenletError, GreenletRef, LinkId, current, spawn, spawn_later};
+#[doc(hidden)]
+pub use greenlet::{Member, spawn_at};
 pub use hubs::{Hubs, RemoteGreenlet};
 pub use wait::{Iwait, JoinAll, Wait, WaitReady, Waitable, iwait, joinall, killall, wait};
 

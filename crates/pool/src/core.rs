@@ -8,35 +8,12 @@ use std::panic::Location;
 use std::rc::Rc;
 
 use greenery_event::Event;
-use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, Waitable};
+use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, Member};
 use greenery_runtime::__private::recording;
 use greenery_runtime::{ObjectId, WaitingOn};
 use greenery_sync::Semaphore;
 
 use crate::error::MapError;
-
-/// A member of a group, whatever its output type.
-pub(crate) trait Member {
-    fn kill_nowait(&self);
-    /// The member as an object to `wait` on: linked even once finished, as gevent's
-    /// `rawlink`.
-    fn waitable(&self) -> &dyn Waitable;
-    fn unlink(&self, id: LinkId) -> bool;
-}
-
-impl<T: 'static> Member for Greenlet<T> {
-    fn kill_nowait(&self) {
-        Greenlet::kill_nowait(self);
-    }
-
-    fn waitable(&self) -> &dyn Waitable {
-        self
-    }
-
-    fn unlink(&self, id: LinkId) -> bool {
-        Greenlet::unlink(self, id)
-    }
-}
 
 struct Entry {
     member: Rc<dyn Member>,
@@ -55,6 +32,9 @@ pub(crate) struct Core {
     empty: Event,
     /// The pool's slots: `None` for a group.
     slots: Option<Slots>,
+    /// The link every member gets, which discards it when it finishes (gevent's
+    /// `rawlink(self._discard)`): one callback for all, so linking allocates nothing.
+    discard: Rc<dyn Fn(GreenletId)>,
 }
 
 /// The slots of a pool: its size, and the free ones, counted only by the semaphore (gevent's
@@ -69,13 +49,21 @@ impl Core {
     pub(crate) fn new(size: Option<usize>) -> Rc<Core> {
         let empty = Event::new();
         empty.set();
-        Rc::new(Core {
-            members: RefCell::new(HashMap::new()),
-            empty,
-            slots: size.map(|size| Slots {
-                size,
-                free: Semaphore::new(size),
-            }),
+        Rc::new_cyclic(|core: &std::rc::Weak<Core>| {
+            let core = core.clone();
+            Core {
+                members: RefCell::new(HashMap::new()),
+                empty,
+                slots: size.map(|size| Slots {
+                    size,
+                    free: Semaphore::new(size),
+                }),
+                discard: Rc::new(move |id| {
+                    if let Some(core) = core.upgrade() {
+                        core.remove(id);
+                    }
+                }),
+            }
         })
     }
 
@@ -155,16 +143,11 @@ impl Core {
     /// Tracks `greenlet`, which is not a member yet.
     fn insert<T: 'static>(self: &Rc<Core>, greenlet: &Greenlet<T>) {
         let id = greenlet.id();
-        let weak = Rc::downgrade(self);
-        let link = greenlet.link(move |greenlet| {
-            if let Some(core) = weak.upgrade() {
-                core.remove(greenlet.id());
-            }
-        });
+        let link = greenlet.link_shared(self.discard.clone());
         self.members.borrow_mut().insert(
             id,
             Entry {
-                member: Rc::new(greenlet.clone()),
+                member: greenlet.member(),
                 link,
                 dying: false,
             },
@@ -254,12 +237,12 @@ impl Core {
                     entries.iter().map(|(_, e)| e.member.clone()).collect(),
                 )
             };
-            for victim in &victims {
-                victim.kill_nowait();
+            for victim in victims {
+                Member::kill_nowait(victim);
             }
             // Every member is linked, the finished ones too: one that finished before its
             // discard link ran is waited for in the pass that runs that link, after it.
-            greenery_hub::wait(all.iter().map(|member| member.waitable())).await;
+            greenery_hub::wait(all.iter()).await;
         }
     }
 
