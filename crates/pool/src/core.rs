@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 use std::rc::Rc;
 
@@ -23,11 +24,33 @@ struct Entry {
     dying: bool,
 }
 
+/// Hashes a greenlet id with one multiplication (Fibonacci hashing). Ids are sequence numbers
+/// the hub hands out, so no one can choose them to collide, and SipHash cost more than the
+/// rest of a member's joining and leaving.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The shared state of a group or pool.
 pub(crate) struct Core {
     /// Hashed, not ordered: a member joins and leaves once per item of a `map`. `kill` sorts
     /// by id, which is spawn order.
-    members: RefCell<HashMap<GreenletId, Entry>>,
+    members: RefCell<HashMap<GreenletId, Entry, BuildHasherDefault<IdHasher>>>,
     /// Set while the group is empty (gevent's `_empty_event`).
     empty: Event,
     /// The pool's slots: `None` for a group.
@@ -52,7 +75,7 @@ impl Core {
         Rc::new_cyclic(|core: &std::rc::Weak<Core>| {
             let core = core.clone();
             Core {
-                members: RefCell::new(HashMap::new()),
+                members: RefCell::new(HashMap::default()),
                 empty,
                 slots: size.map(|size| Slots {
                     size,
