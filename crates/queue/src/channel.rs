@@ -96,7 +96,7 @@ struct Putter<T> {
 
 /// gevent's `Channel._unlock` as a pass of the notifier: while a getter and a putter wait,
 /// a turn hands the first putter's item to the first getter and switches to the getter (it
-/// runs until it blocks), and the next turn to the putter. At a handed putter's turn, only
+/// runs until it blocks), then to the putter, as one switch. At a handed putter's turn, only
 /// that putter is switched to: the getter it stands for (the caller of `try_get`) took the
 /// item already.
 impl<T> Policy for State<T> {
