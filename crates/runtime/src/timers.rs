@@ -81,13 +81,16 @@ impl Timers {
         slot
     }
 
-    /// Forgets the timer of `slot` (dropped, or fired and polled).
-    fn cancel(&mut self, slot: u32, seq: u64) {
-        if self
-            .slots
+    /// Whether the timer `seq` still waits in `slot` (it was neither fired nor cancelled).
+    fn is_registered(&self, slot: u32, seq: u64) -> bool {
+        self.slots
             .get(slot as usize)
             .is_some_and(|(s, _)| *s == seq)
-        {
+    }
+
+    /// Forgets the timer of `slot` (dropped, or fired and polled).
+    fn cancel(&mut self, slot: u32, seq: u64) {
+        if self.is_registered(slot, seq) {
             self.slots.remove(slot as usize);
         }
     }
@@ -125,11 +128,7 @@ impl Timers {
                 break;
             }
             self.heap.pop();
-            if self
-                .slots
-                .get(slot as usize)
-                .is_some_and(|(s, _)| *s == seq)
-            {
+            if self.is_registered(slot, seq) {
                 into.push(self.slots.remove(slot as usize).1);
             }
         }
@@ -218,6 +217,10 @@ impl Future for Timer {
         };
         let seq = this.seq;
         let registered = crate::hub::with_running_timers(|timers| {
+            // Fired: the hub took its waker, at a time past the deadline. No clock read.
+            if slot.is_some_and(|slot| !timers.is_registered(slot, seq)) {
+                return None;
+            }
             if deadline <= timers.now() {
                 if let Some(slot) = slot {
                     timers.cancel(slot, seq);
