@@ -26,12 +26,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use crate::wait::WaitReady;
 use greenery_runtime::__private::{
     Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
 use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
 use smallvec::SmallVec;
+
+use crate::wait::WaitReady;
 
 /// How a greenlet failed.
 ///

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use greenery_event::Event;
 use greenery_hub::{Greenlet, GreenletError, GreenletId, LinkId, Member};
@@ -72,7 +72,7 @@ impl Core {
     pub(crate) fn new(size: Option<usize>) -> Rc<Core> {
         let empty = Event::new();
         empty.set();
-        Rc::new_cyclic(|core: &std::rc::Weak<Core>| {
+        Rc::new_cyclic(|core: &Weak<Core>| {
             let core = core.clone();
             Core {
                 members: RefCell::new(HashMap::default()),

@@ -255,44 +255,46 @@ struct Pass<P: Policy> {
 }
 
 impl<P: Policy + 'static> Callback for Pass<P> {
-    fn call(self: Box<Self>) {
-        let mut pass = Some(self);
-        let handle = pass
-            .as_mut()
-            .and_then(|pass| pass.handle.take())
+    fn call(mut self: Box<Self>) {
+        let handle = self
+            .handle
+            .take()
             .expect("a scheduled pass holds its object");
+        let mut pass = self;
         loop {
-            // The turn that ends the pass ends it under the same lock (the common case: a
-            // pass resumed after its switch finds no one else to serve).
+            // The box goes through each turn and comes back unless the pass ended: the turn
+            // that ends it puts it away under the same lock (the common case: a pass resumed
+            // after its switch finds no one else to serve).
             let step = P::with(&handle, |state| {
-                let this = pass.as_mut().expect("the pass is ours until it ends");
-                let cursor = match &mut this.cursor {
+                let cursor = match &mut pass.cursor {
                     Some(cursor) => cursor,
-                    None => this.cursor.insert(state.start()),
+                    None => pass.cursor.insert(state.start()),
                 };
                 match state.turn(cursor, true) {
+                    Turn::Switch(serve) => Step::Switch(pass, serve),
+                    Turn::Call(call) => Step::Call(pass, call),
                     Turn::Over => {
-                        if let Some(cursor) = this.cursor.take() {
+                        if let Some(cursor) = pass.cursor.take() {
                             state.end(cursor);
                         }
                         let notifier = state.notifier();
                         notifier.active = false;
-                        notifier.spare = pass.take();
+                        notifier.spare = Some(pass);
                         Step::Over(schedule(&handle, state))
                     }
-                    turn => Step::Turn(turn),
                 }
             });
             match step {
-                Step::Turn(Turn::Switch(serve)) => {
+                Step::Switch(mut this, serve) => {
                     // Unlocked before the switch: the waiters switched to use the object.
-                    let mut this = pass.take().expect("the pass is ours until it ends");
                     this.handle = Some(handle);
                     switch_then(&serve, this);
                     return;
                 }
-                Step::Turn(Turn::Call(call)) => P::call(&handle, call),
-                Step::Turn(Turn::Over) => unreachable!("an ending turn is taken under the lock"),
+                Step::Call(this, call) => {
+                    pass = this;
+                    P::call(&handle, call);
+                }
                 Step::Over(wakes) => {
                     wakes.wake();
                     return;
@@ -303,9 +305,11 @@ impl<P: Policy + 'static> Callback for Pass<P> {
 }
 
 /// What [`Pass::call`] does after a turn taken under the object's lock.
-enum Step<C> {
-    /// Switch, or call, then take the next turn.
-    Turn(Turn<C>),
+enum Step<P: Policy> {
+    /// Switch to these waiters, then continue as this pass.
+    Switch(Box<Pass<P>>, Serve),
+    /// Do this with the object unlocked, then take the next turn.
+    Call(Box<Pass<P>>, P::Call),
     /// The pass ended; these waiters were served at once by the next one (see [`schedule`]).
     Over(Wakes),
 }
