@@ -202,6 +202,9 @@ impl<T> Policy for State<T> {
 
     const LOCAL: bool = true;
 
+    // A greenlet's links are notified once, when it finishes.
+    const KEEP_PASS: bool = false;
+
     fn with<R>(handle: &Rc<Inner<T>>, f: impl FnOnce(&mut Self) -> R) -> R {
         f(&mut handle.state.borrow_mut())
     }

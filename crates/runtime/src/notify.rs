@@ -50,6 +50,13 @@ pub trait Policy: Sized {
     /// running (it runs at the next `run`).
     const LOCAL: bool = false;
 
+    /// Whether the object keeps its pass's box for its next pass (the default: a queue runs a
+    /// pass per hand-off, and reusing the box makes a hand-off allocate nothing). An object
+    /// that runs one pass in its life (a greenlet's links, at its end) frees it instead, so
+    /// that the next object's pass reuses the memory at once rather than the box waiting for
+    /// its object to be dropped.
+    const KEEP_PASS: bool = true;
+
     /// Runs `f` on the state behind `handle` (locking it, or borrowing it).
     fn with<R>(handle: &Self::Handle, f: impl FnOnce(&mut Self) -> R) -> R;
 
@@ -279,7 +286,9 @@ impl<P: Policy + 'static> Callback for Pass<P> {
                         }
                         let notifier = state.notifier();
                         notifier.active = false;
-                        notifier.spare = Some(pass);
+                        if P::KEEP_PASS {
+                            notifier.spare = Some(pass);
+                        }
                         Step::Over(schedule(&handle, state))
                     }
                 }
