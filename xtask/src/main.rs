@@ -38,6 +38,7 @@ Tasks:
   demo [NAME...]                run the examples and show their output next to gevent's
   bench [--json] [--reps N] [W1 ...]
                                 the side-by-side benchmark table (greenery-bench)
+  bench --instructions [W1 ...] instructions per operation, under callgrind (valgrind)
   help                          this text
 ";
 
@@ -95,10 +96,11 @@ fn doc(args: &[String]) -> Result {
     cargo_env(&cmd, &[("RUSTDOCFLAGS", &rustdocflags)])
 }
 
-/// `cargo xtask bench [--json]`: `cargo run` of greenery-bench if it is a binary, else
+/// `cargo xtask bench [--json | --instructions]`: `cargo run` of greenery-bench if it is a binary, else
 /// `cargo bench` of its bench targets (harness = false: they print the table themselves).
 fn bench(args: &[String]) -> Result {
-    // Everything after `bench` goes to the benchmark: `--json`, `--reps N`, workload ids.
+    // Everything after `bench` goes to the benchmark: `--json`, `--reps N`, `--instructions`,
+    // workload ids.
     let mut cmd = vec![
         "bench",
         "-p",

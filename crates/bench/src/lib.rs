@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The three implementations of one workload, compared in one process run.
@@ -36,6 +37,39 @@ pub struct Outcome {
     pub medians: [f64; 3],
 }
 
+/// The one contender this process runs, if [`only`] chose one.
+static ONLY: OnceLock<usize> = OnceLock::new();
+
+/// Makes [`measure`] and [`measure_values`] run only the contender `CONTENDERS[index]` in this
+/// process (the others' medians are NaN): how `--instructions` counts one contender at a time
+/// under callgrind. The first call wins.
+///
+/// # Panics
+///
+/// Panics if `index` is not an index into [`CONTENDERS`].
+///
+/// # Examples
+///
+/// ```
+/// use greenery_bench::{Workload, measure, only};
+///
+/// only(2);
+/// let w = Workload { name: "W0 noop", unit: "ns/op", ops: 10 };
+/// let noop = || std::time::Duration::from_nanos(100);
+/// let out = measure(w, 3, [&noop, &noop, &noop]);
+/// assert!(out.medians[0].is_nan() && out.medians[1].is_nan());
+/// assert_eq!(out.medians[2], 10.0);
+/// ```
+pub fn only(index: usize) {
+    assert!(index < CONTENDERS.len(), "no contender {index}");
+    let _ = ONLY.set(index);
+}
+
+/// Whether this process runs the contender `index` (every one, unless [`only`] chose).
+fn runs(index: usize) -> bool {
+    ONLY.get().is_none_or(|&only| only == index)
+}
+
 /// Runs `runs[i]` (one per contender) once as a warm-up and then `reps` times, interleaved
 /// (greenery, tokio, smol, greenery, ...) so that a noisy machine affects all three alike, and
 /// returns each contender's median time per operation in nanoseconds.
@@ -50,14 +84,18 @@ pub struct Outcome {
 /// let out = measure(w, 3, [&noop, &noop, &noop]);
 /// assert_eq!(out.medians, [10.0, 10.0, 10.0]);
 /// ```
-pub fn measure(workload: Workload, reps: usize, runs: [&dyn Fn() -> Duration; 3]) -> Outcome {
-    for run in runs {
-        run();
+pub fn measure(workload: Workload, reps: usize, contenders: [&dyn Fn() -> Duration; 3]) -> Outcome {
+    for (index, run) in contenders.iter().enumerate() {
+        if runs(index) {
+            run();
+        }
     }
     let mut samples: [Vec<f64>; 3] = Default::default();
     for _ in 0..reps {
-        for (run, samples) in runs.iter().zip(&mut samples) {
-            samples.push(run().as_nanos() as f64 / workload.ops as f64);
+        for (index, (run, samples)) in contenders.iter().zip(&mut samples).enumerate() {
+            if runs(index) {
+                samples.push(run().as_nanos() as f64 / workload.ops as f64);
+            }
         }
     }
     Outcome {
@@ -78,14 +116,22 @@ pub fn measure(workload: Workload, reps: usize, runs: [&dyn Fn() -> Duration; 3]
 /// let v = || 64.0;
 /// assert_eq!(measure_values(w, 3, [&v, &v, &v]).medians, [64.0; 3]);
 /// ```
-pub fn measure_values(workload: Workload, reps: usize, runs: [&dyn Fn() -> f64; 3]) -> Outcome {
-    for run in runs {
-        run();
+pub fn measure_values(
+    workload: Workload,
+    reps: usize,
+    contenders: [&dyn Fn() -> f64; 3],
+) -> Outcome {
+    for (index, run) in contenders.iter().enumerate() {
+        if runs(index) {
+            run();
+        }
     }
     let mut samples: [Vec<f64>; 3] = Default::default();
     for _ in 0..reps {
-        for (run, samples) in runs.iter().zip(&mut samples) {
-            samples.push(run());
+        for (index, (run, samples)) in contenders.iter().zip(&mut samples).enumerate() {
+            if runs(index) {
+                samples.push(run());
+            }
         }
     }
     Outcome {
@@ -94,7 +140,11 @@ pub fn measure_values(workload: Workload, reps: usize, runs: [&dyn Fn() -> f64; 
     }
 }
 
+/// The median, or NaN for a contender that did not run.
 fn median(samples: &mut [f64]) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }

@@ -1,7 +1,10 @@
 //! W1-W10: greenery against tokio (current-thread runtime) and raw smol, interleaved in one run.
 //!
-//! `cargo bench -p greenery-bench --bench side_by_side -- [--json] [--reps N] [W1 W3 ...]`
+//! `cargo bench -p greenery-bench --bench side_by_side -- [--json] [--reps N] [W1 W3 ...]`, or
+//! `-- --instructions [W1 W3 ...]` for callgrind's instruction counts per operation (see
+//! `instructions.rs`).
 
+mod instructions;
 mod w10_timers;
 mod w1_spawn_join;
 mod w2_ping_pong;
@@ -40,6 +43,24 @@ fn main() {
         w7_idle_memory::child(args.get(i + 1).expect("--w7-child takes a contender"));
         return;
     }
+    if args.iter().any(|a| a == "--instructions") {
+        let wanted: Vec<&String> = args.iter().filter(|a| a.starts_with('W')).collect();
+        instructions::run(&wanted);
+        return;
+    }
+    // `--only <contender>`: run that contender alone, and say each workload's operations
+    // (how `--instructions` counts one contender at a time).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .map(|i| args.get(i + 1).expect("--only takes a contender"));
+    if let Some(name) = only {
+        let (index, flavor) = instructions::contender(name);
+        greenery_bench::only(index);
+        if let Some(flavor) = flavor {
+            let _ = TOKIO_FLAVOR.set(flavor);
+        }
+    }
     let json = args.iter().any(|a| a == "--json");
     let reps = args
         .iter()
@@ -53,7 +74,9 @@ fn main() {
             continue;
         }
         let outcome = run(reps);
-        if json {
+        if only.is_some() {
+            println!("ops {} {}", outcome.workload.ops, outcome.workload.name);
+        } else if json {
             println!("{}", json_line(&outcome));
         } else {
             eprintln!("{} done", outcome.workload.name);
@@ -105,8 +128,15 @@ impl Tokio {
     }
 }
 
-/// Runs a tokio contender both ways and returns the better (lower) result.
+/// The one tokio flavor to run, set by `--only tokio-spawn` or `--only tokio-local`.
+static TOKIO_FLAVOR: std::sync::OnceLock<Tokio> = std::sync::OnceLock::new();
+
+/// Runs a tokio contender both ways and returns the better (lower) result (only the flavor
+/// `--only` names, if it names one).
 pub(crate) fn fastest<T: PartialOrd>(run: impl Fn(Tokio) -> T) -> T {
+    if let Some(&flavor) = TOKIO_FLAVOR.get() {
+        return run(flavor);
+    }
     let spawn = run(Tokio::Spawn);
     let local = run(Tokio::Local);
     if local < spawn { local } else { spawn }
