@@ -83,7 +83,7 @@ fn main() {
         }
         outcomes.push(outcome);
     }
-    if !json {
+    if !json && only.is_none() {
         print!("{}", table(&outcomes));
     }
 }
