@@ -5,7 +5,7 @@
 //! `valgrind --tool=callgrind` twice, with `--only <contender>` and `--reps 0` (the warm-up
 //! run alone) and `--reps 1` (two runs): the difference is one run's instructions, without the
 //! process's start-up. tokio is counted with `tokio::spawn` and with a `LocalSet`, and the
-//! lower counts. W7 (bytes) and W8 (mostly the kernel's time) are left out.
+//! lower of the two is shown. W7 (bytes) and W8 (mostly the kernel's time) are left out.
 
 use std::process::Command;
 
