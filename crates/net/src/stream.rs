@@ -92,45 +92,56 @@ where
     fn read_loop<R>(
         &mut self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            match op(self.inner.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                result => {
-                    self.readable = None;
-                    return Poll::Ready(result);
-                }
-            }
-            let readable = self
-                .readable
-                .get_or_insert_with(|| self.inner.clone().readable_owned());
-            let ready = ready!(std::pin::Pin::new(readable).poll(cx));
-            self.readable = None;
-            ready?;
-        }
+        io_loop(
+            &self.inner,
+            &mut self.readable,
+            Async::readable_owned,
+            cx,
+            op,
+        )
     }
 
     fn write_loop<R>(
         &mut self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            match op(self.inner.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                result => {
-                    self.writable = None;
-                    return Poll::Ready(result);
-                }
+        io_loop(
+            &self.inner,
+            &mut self.writable,
+            Async::writable_owned,
+            cx,
+            op,
+        )
+    }
+}
+
+/// async-net's loop: tries the non-blocking `op`, else waits for readiness in `slot` (built by
+/// `ready` when first needed, and cleared once it fired or `op` completed), and tries again.
+fn io_loop<T, R, F>(
+    inner: &Arc<Async<T>>,
+    slot: &mut Option<F>,
+    ready: fn(Arc<Async<T>>) -> F,
+    cx: &mut Context<'_>,
+    mut op: impl FnMut(&T) -> io::Result<R>,
+) -> Poll<io::Result<R>>
+where
+    F: Future<Output = io::Result<()>> + Unpin,
+{
+    loop {
+        match op(inner.get_ref()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            result => {
+                *slot = None;
+                return Poll::Ready(result);
             }
-            let writable = self
-                .writable
-                .get_or_insert_with(|| self.inner.clone().writable_owned());
-            let ready = ready!(std::pin::Pin::new(writable).poll(cx));
-            self.writable = None;
-            ready?;
         }
+        let readiness = slot.get_or_insert_with(|| ready(inner.clone()));
+        let fired = ready!(std::pin::Pin::new(readiness).poll(cx));
+        *slot = None;
+        fired?;
     }
 }
 
