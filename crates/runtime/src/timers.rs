@@ -107,13 +107,9 @@ impl Timers {
 
     /// The deadline of the soonest live timer.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
-        while let Some(Reverse((deadline, seq, slot))) = self.heap.peek() {
-            if self
-                .slots
-                .get(*slot as usize)
-                .is_some_and(|(s, _)| s == seq)
-            {
-                return Some(*deadline);
+        while let Some(&Reverse((deadline, seq, slot))) = self.heap.peek() {
+            if self.is_registered(slot, seq) {
+                return Some(deadline);
             }
             self.heap.pop();
         }
