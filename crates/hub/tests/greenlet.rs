@@ -324,6 +324,47 @@ fn a_joiner_resumes_at_its_place_among_the_links() {
     assert_eq!(log, ["joiner-resumed", "late-link", "main-joined"]);
 }
 
+/// A link added to a finished greenlet by the joiner its links just resumed runs right after
+/// that joiner blocks, before greenlets queued meanwhile: gevent's `_notify_links` goes on
+/// with it. gevent 26.9.0 printed, for this program:
+///
+/// ```python
+/// import gevent
+/// g = gevent.spawn(lambda: print("g runs"))
+/// g.join()
+/// o = gevent.spawn(lambda: print("other"))
+/// g.rawlink(lambda _: print("late link"))
+/// print("main after link")
+/// gevent.sleep(0)
+/// print("main after sleep")
+/// ```
+#[test]
+fn a_link_added_by_the_resumed_joiner_runs_before_greenlets_queued_meanwhile() {
+    let log = Log::new();
+    run(async {
+        let l = log.clone();
+        let g = spawn(async move { l.push("g runs") });
+        g.join().await;
+        let l = log.clone();
+        let _other = spawn(async move { l.push("other") });
+        let l = log.clone();
+        g.link(move |_| l.push("late link"));
+        log.push("main after link");
+        sleep(Duration::ZERO).await;
+        log.push("main after sleep");
+    });
+    assert_eq!(
+        log,
+        [
+            "g runs",
+            "main after link",
+            "late link",
+            "other",
+            "main after sleep"
+        ]
+    );
+}
+
 #[test]
 fn take_moves_a_non_clone_value_out() {
     struct NotClone(u8);

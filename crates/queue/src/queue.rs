@@ -134,6 +134,12 @@ impl<T, B: Buffer<T>> Policy for State<T, B> {
         Cursor::new()
     }
 
+    /// After a getter's turn: a new pass starts with a putter's turn, as the loop goes on.
+    /// (After a putter's, the loop goes on with a getter's turn, and a new pass would not.)
+    fn may_end_at_switch(cursor: &Cursor) -> bool {
+        cursor.putter_turn
+    }
+
     /// Runs gevent's `_unlock` loop up to its next switch.
     ///
     /// gevent's loop: `repeat = False`; a putter turn; a getter turn; `if not repeat: return`.

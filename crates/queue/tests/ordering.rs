@@ -324,3 +324,67 @@ fn channel_try_put_hands_its_item_to_a_blocked_getter_that_runs_from_the_step() 
     });
     assert_eq!(log, GEVENT);
 }
+
+/// A getter that puts an item back while it runs from the unlock step makes the next getter
+/// due: the step goes on with it right after the first one blocks, before the greenlets queued
+/// after the put (greenery's pass ends at its last switch, and the pass the put schedules takes
+/// its place). gevent 26.9.0 printed, for this program:
+///
+/// ```python
+/// import gevent
+/// from gevent.queue import Queue
+/// q = Queue()
+/// def worker(name):
+///     x = q.get()
+///     print(name, "got", x)
+///     q.put(x + 1)
+///     gevent.sleep(0)
+///     print(name, "after sleep")
+/// def plain():
+///     print("queued after the put")
+/// a = gevent.spawn(worker, "a")
+/// b = gevent.spawn(worker, "b")
+/// gevent.sleep(0)
+/// q.put(0)
+/// h = gevent.spawn(plain)
+/// print("main goes on")
+/// gevent.joinall([a, b, h])
+/// print("left in queue", q.qsize())
+/// ```
+#[test]
+fn a_getter_that_puts_back_hands_the_next_getter_its_turn_in_the_same_step() {
+    const GEVENT: [&str; 7] = [
+        "main goes on",
+        "a got 0",
+        "b got 1",
+        "queued after the put",
+        "a after sleep",
+        "b after sleep",
+        "left in queue 1",
+    ];
+    let log = Log::new();
+    run(async {
+        let queue = Queue::unbounded();
+        let worker = |name: &'static str| {
+            let (queue, log) = (queue.clone(), log.clone());
+            spawn(async move {
+                let x = queue.get().await.unwrap();
+                log.push(format!("{name} got {x}"));
+                queue.put(x + 1).await.unwrap();
+                sleep(Duration::ZERO).await;
+                log.push(format!("{name} after sleep"));
+            })
+        };
+        let (a, b) = (worker("a"), worker("b"));
+        sleep(Duration::ZERO).await;
+        queue.put(0).await.unwrap();
+        let h = spawn({
+            let log = log.clone();
+            async move { log.push("queued after the put") }
+        });
+        log.push("main goes on");
+        joinall([a, b, h]).await.unwrap();
+        log.push(format!("left in queue {}", queue.len()));
+    });
+    assert_eq!(log, GEVENT);
+}

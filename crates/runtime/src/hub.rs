@@ -84,6 +84,11 @@ struct Hub {
     testing: RefCell<Option<Testing>>,
     /// Whether `testing` has a scheduler: the one check the run queue makes in normal runs.
     exploring: Cell<bool>,
+    /// The number of the job running (or last run).
+    job: Cell<u64>,
+    /// The job that is the step a notifier's last switch woke, and that notifier (see
+    /// [`switch_last`]).
+    continuing: Cell<(u64, usize)>,
 }
 
 /// A test run's state on its hub.
@@ -181,6 +186,8 @@ thread_local! {
         timers: RefCell::new(Timers::default()),
         testing: RefCell::new(None),
         exploring: Cell::new(false),
+        job: Cell::new(0),
+        continuing: Cell::new((0, 0)),
     };
 }
 
@@ -272,6 +279,7 @@ impl Hub {
         let Some(job) = next else {
             return false;
         };
+        self.job.set(self.job.get().wrapping_add(1));
         match job {
             Job::Task(runnable) => {
                 runnable.run();
@@ -389,6 +397,45 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
     // While the thread exits there is no hub to switch on: the targets are just woken, and
     // `then` is dropped without running.
     wakers.for_each(Waker::wake_by_ref);
+}
+
+/// [`switch_then`] with one waker and nothing to continue with, for a notifier's pass that
+/// ends at its last switch (`Policy::may_end_at_switch`): the task of `waker` runs next,
+/// before everything already queued. `object` names the notifier: while that task's step runs,
+/// [`continues`] says so for it, and a pass it schedules then takes the ended pass's place
+/// ([`run_callback_next`]). A waker that is not an unqueued task of this hub is just woken.
+pub(crate) fn switch_last(waker: &Waker, object: usize) {
+    let woken = HUB.try_with(|hub| {
+        let before = hub.jobs.borrow().next.len();
+        hub.front.set(true);
+        waker.wake_by_ref();
+        hub.front.set(false);
+        if hub.jobs.borrow().next.len() > before {
+            // Its step is the next job.
+            hub.continuing.set((hub.job.get().wrapping_add(1), object));
+        }
+    });
+    if woken.is_err() {
+        waker.wake_by_ref();
+    }
+}
+
+/// Whether the running job is the step that the last switch of `object`'s notifier woke
+/// ([`switch_last`]).
+pub(crate) fn continues(object: usize) -> bool {
+    HUB.try_with(|hub| hub.continuing.get() == (hub.job.get(), object))
+        .unwrap_or(false)
+}
+
+/// [`run_callback`], but the callback runs right after the running job, before everything
+/// already queued: where the continuation of a pass that ended at its last switch would have
+/// run (see [`JobMark`]).
+pub(crate) fn run_callback_next(callback: Box<dyn Callback>) {
+    let _ = HUB.try_with(|hub| {
+        hub.front.set(true);
+        hub.push_callback(callback);
+        hub.front.set(false);
+    });
 }
 
 /// Spawns `future` on this thread's hub as the greenlet `info`: an `Rc` of a [`GreenletInfo`],
@@ -591,9 +638,6 @@ pub(crate) fn hub_running() -> bool {
 ///     let g = greenery::spawn(async {});
 ///     assert_eq!(greenlet_count(), before + 1);
 ///     g.join().await;
-///     // The join resumed from the hub callback that notifies `g`'s links, which goes on
-///     // (and is counted) until the caller blocks again.
-///     greenery::sleep(std::time::Duration::ZERO).await;
 ///     assert_eq!(greenlet_count(), before);
 /// });
 /// ```

@@ -11,6 +11,9 @@
 //!   waiter switches to it ([`switch_then`]): it runs at once, until it blocks, and the pass
 //!   then continues as the same callback (the same box: a hand-off allocates nothing once the
 //!   object has run one pass);
+//! - a pass ends at a switch after which no one is due, when its policy says a new pass would
+//!   take the turns its continuation would ([`Policy::may_end_at_switch`]); a pass scheduled
+//!   while the waiter it switched to runs takes the continuation's place, right after it;
 //! - when the waiter a pass would serve first blocked on another thread's hub, or the calling
 //!   thread's hub is not running, no switch can reach it: the whole pass is run at once and its
 //!   waiters are only woken;
@@ -25,7 +28,9 @@ use std::task::Waker;
 use smallvec::SmallVec;
 
 use crate::__private::can_switch_to;
-use crate::hub::{Callback, hub_alive, run_callback, switch_then};
+use crate::hub::{
+    Callback, continues, hub_alive, run_callback, run_callback_next, switch_last, switch_then,
+};
 
 /// The rules of one primitive's notifier, implemented by its shared state.
 ///
@@ -79,6 +84,21 @@ pub trait Policy: Sized {
     /// before the next turn, so they have run by then; without, they are only woken, and run
     /// later.
     fn turn(&mut self, cursor: &mut Self::Cursor, switching: bool) -> Turn<Self::Call>;
+
+    /// Whether a pass may end at the switch its last turn returned, when that turn serves one
+    /// waiter and no one else is due ([`due`](Self::due) is `None`) once it is taken.
+    ///
+    /// Its continuation, after the waiter blocks, would find someone to serve only if the
+    /// waiter's step made them due, and every change that does so calls [`schedule`]. A pass
+    /// scheduled from that step runs right after it, where the continuation would have (see
+    /// [`Notifier`]), so ending is invisible when a new pass takes the turns the continuation
+    /// would: when the cursor carries nothing into the next turn that [`start`](Self::start)
+    /// would not give. Then the pass saves a job, a lock and a turn per hand-off. `false` by
+    /// default.
+    fn may_end_at_switch(cursor: &Self::Cursor) -> bool {
+        let _ = cursor;
+        false
+    }
 
     /// Ends a pass (after the turn that returned [`Turn::Over`]).
     fn end(&mut self, cursor: Self::Cursor) {
@@ -138,6 +158,10 @@ impl<C> Turn<C> {
 pub struct Notifier<P: Policy> {
     active: bool,
     spare: Option<Box<Pass<P>>>,
+    /// Set by a pass that ended at its last switch ([`Policy::may_end_at_switch`]). A pass
+    /// scheduled during the step of the waiter it switched to runs right after that step,
+    /// where the ended pass's continuation would have run.
+    ended_at_switch: bool,
 }
 
 impl<P: Policy> Notifier<P> {
@@ -146,12 +170,19 @@ impl<P: Policy> Notifier<P> {
         Notifier {
             active: false,
             spare: None,
+            ended_at_switch: false,
         }
     }
 
     /// Returns `true` while a pass is pending or running.
     pub fn is_active(&self) -> bool {
         self.active
+    }
+
+    /// The notifier's address, which names it to the hub while it lives (its object is
+    /// shared, so it does not move).
+    fn key(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 }
 
@@ -226,6 +257,11 @@ pub fn schedule<P: Policy + 'static>(handle: &P::Handle, state: &mut P) -> Wakes
     }
     let notifier = state.notifier();
     notifier.active = true;
+    // Right after the step a pass of this notifier ended at, in that pass's place.
+    let continuation = notifier.ended_at_switch && {
+        notifier.ended_at_switch = false;
+        continues(notifier.key())
+    };
     let mut pass = notifier.spare.take().unwrap_or_else(|| {
         Box::new(Pass {
             handle: None,
@@ -233,7 +269,11 @@ pub fn schedule<P: Policy + 'static>(handle: &P::Handle, state: &mut P) -> Wakes
         })
     });
     pass.handle = Some(handle.clone());
-    run_callback(pass);
+    if continuation {
+        run_callback_next(pass);
+    } else {
+        run_callback(pass);
+    }
     Wakes::none()
 }
 
@@ -278,6 +318,23 @@ impl<P: Policy + 'static> Callback for Pass<P> {
                     None => pass.cursor.insert(state.start()),
                 };
                 match state.turn(cursor, true) {
+                    Turn::Switch(serve)
+                        if serve.len() == 1
+                            && P::may_end_at_switch(cursor)
+                            && state.due().is_none() =>
+                    {
+                        // The last switch: nothing to continue with (see `may_end_at_switch`).
+                        if let Some(cursor) = pass.cursor.take() {
+                            state.end(cursor);
+                        }
+                        let notifier = state.notifier();
+                        notifier.active = false;
+                        notifier.ended_at_switch = true;
+                        if P::KEEP_PASS {
+                            notifier.spare = Some(pass);
+                        }
+                        Step::Last(serve, notifier.key())
+                    }
                     Turn::Switch(serve) => Step::Switch(pass, serve),
                     Turn::Call(call) => Step::Call(pass, call),
                     Turn::Over => {
@@ -300,6 +357,10 @@ impl<P: Policy + 'static> Callback for Pass<P> {
                     switch_then(&serve, this);
                     return;
                 }
+                Step::Last(serve, object) => {
+                    switch_last(&serve[0], object);
+                    return;
+                }
                 Step::Call(this, call) => {
                     pass = this;
                     P::call(&handle, call);
@@ -317,6 +378,9 @@ impl<P: Policy + 'static> Callback for Pass<P> {
 enum Step<P: Policy> {
     /// Switch to these waiters, then continue as this pass.
     Switch(Box<Pass<P>>, Serve),
+    /// Switch to this one waiter: the pass ended (see [`Policy::may_end_at_switch`]). With
+    /// the notifier's [`key`](Notifier::key).
+    Last(Serve, usize),
     /// Do this with the object unlocked, then take the next turn.
     Call(Box<Pass<P>>, P::Call),
     /// The pass ended; these waiters were served at once by the next one (see [`schedule`]).
