@@ -401,9 +401,9 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
 
 /// [`switch_then`] with one waker and nothing to continue with, for a notifier's pass that
 /// ends at its last switch (`Policy::may_end_at_switch`): the task of `waker` runs next,
-/// before everything already queued. `object` names the notifier: while that task's step runs,
-/// [`continues`] says so for it, and a pass it schedules then takes the ended pass's place
-/// ([`run_callback_next`]). A waker that is not an unqueued task of this hub is just woken.
+/// before everything already queued. `object` names the notifier: a pass of it scheduled while
+/// that task's step runs takes the ended pass's place ([`run_pass`]). A waker that is not an
+/// unqueued task of this hub is just woken.
 pub(crate) fn switch_last(waker: &Waker, object: usize) {
     let woken = HUB.try_with(|hub| {
         let before = hub.jobs.borrow().next.len();
@@ -420,21 +420,19 @@ pub(crate) fn switch_last(waker: &Waker, object: usize) {
     }
 }
 
-/// Whether the running job is the step that the last switch of `object`'s notifier woke
-/// ([`switch_last`]).
-pub(crate) fn continues(object: usize) -> bool {
-    HUB.try_with(|hub| hub.continuing.get() == (hub.job.get(), object))
-        .unwrap_or(false)
-}
-
-/// [`run_callback`], but the callback runs right after the running job, before everything
-/// already queued: where the continuation of a pass that ended at its last switch would have
-/// run (see [`JobMark`]).
-pub(crate) fn run_callback_next(callback: Box<dyn Callback>) {
+/// [`run_callback`] for a notifier's pass. If `ended` names the notifier whose last switch
+/// woke the running step ([`switch_last`]), the pass runs right after that step instead, in
+/// the place of the continuation the ended pass did not queue.
+pub(crate) fn run_pass(pass: Box<dyn Callback>, ended: Option<usize>) {
     let _ = HUB.try_with(|hub| {
-        hub.front.set(true);
-        hub.push_callback(callback);
-        hub.front.set(false);
+        let continues = ended.is_some_and(|object| hub.continuing.get() == (hub.job.get(), object));
+        if continues {
+            hub.front.set(true);
+            hub.push_callback(pass);
+            hub.front.set(false);
+        } else {
+            hub.push_callback(pass);
+        }
     });
 }
 

@@ -28,9 +28,7 @@ use std::task::Waker;
 use smallvec::SmallVec;
 
 use crate::__private::can_switch_to;
-use crate::hub::{
-    Callback, continues, hub_alive, run_callback, run_callback_next, switch_last, switch_then,
-};
+use crate::hub::{Callback, hub_alive, run_pass, switch_last, switch_then};
 
 /// The rules of one primitive's notifier, implemented by its shared state.
 ///
@@ -258,10 +256,7 @@ pub fn schedule<P: Policy + 'static>(handle: &P::Handle, state: &mut P) -> Wakes
     let notifier = state.notifier();
     notifier.active = true;
     // Right after the step a pass of this notifier ended at, in that pass's place.
-    let continuation = notifier.ended_at_switch && {
-        notifier.ended_at_switch = false;
-        continues(notifier.key())
-    };
+    let ended = std::mem::take(&mut notifier.ended_at_switch).then(|| notifier.key());
     let mut pass = notifier.spare.take().unwrap_or_else(|| {
         Box::new(Pass {
             handle: None,
@@ -269,11 +264,7 @@ pub fn schedule<P: Policy + 'static>(handle: &P::Handle, state: &mut P) -> Wakes
         })
     });
     pass.handle = Some(handle.clone());
-    if continuation {
-        run_callback_next(pass);
-    } else {
-        run_callback(pass);
-    }
+    run_pass(pass, ended);
     Wakes::none()
 }
 
