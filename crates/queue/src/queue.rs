@@ -1193,7 +1193,8 @@ impl<T, B: Buffer<T>> Queue<T, B> {
             None if state.shutdown => Poll::Ready(Err(ShutDownError)),
             None => {
                 *ticket = Some(state.block_getter(consumes, cx.waker()));
-                wakes = self.settle(state);
+                // Nothing to settle: the new getter has no item, and no one else's lot changed.
+                state.check_settled();
                 parked(WaitingOn::QueueGet(ObjectId::of(&*self.shared)))
             }
             Some(t) => match state.getters.state(t.key()).status {
@@ -1285,7 +1286,9 @@ impl<T, B: Buffer<T>> Queue<T, B> {
                     Poll::Ready(Ok(()))
                 } else {
                     *ticket = Some(state.block_putter(item, cx.waker()));
-                    wakes = self.settle(state);
+                    // Nothing to settle: the new putter has no room, and no one else's lot
+                    // changed.
+                    state.check_settled();
                     parked(WaitingOn::QueuePut(ObjectId::of(&*self.shared)))
                 }
             }
