@@ -315,28 +315,13 @@ impl<P: Policy + 'static> Callback for Pass<P> {
                             && state.due().is_none() =>
                     {
                         // The last switch: nothing to continue with (see `may_end_at_switch`).
-                        if let Some(cursor) = pass.cursor.take() {
-                            state.end(cursor);
-                        }
-                        let notifier = state.notifier();
-                        notifier.active = false;
-                        notifier.ended_at_switch = true;
-                        if P::KEEP_PASS {
-                            notifier.spare = Some(pass);
-                        }
-                        Step::Last(serve, notifier.key())
+                        end(state, pass, true);
+                        Step::Last(serve, state.notifier().key())
                     }
                     Turn::Switch(serve) => Step::Switch(pass, serve),
                     Turn::Call(call) => Step::Call(pass, call),
                     Turn::Over => {
-                        if let Some(cursor) = pass.cursor.take() {
-                            state.end(cursor);
-                        }
-                        let notifier = state.notifier();
-                        notifier.active = false;
-                        if P::KEEP_PASS {
-                            notifier.spare = Some(pass);
-                        }
+                        end(state, pass, false);
                         Step::Over(schedule(&handle, state))
                     }
                 }
@@ -362,6 +347,21 @@ impl<P: Policy + 'static> Callback for Pass<P> {
                 }
             }
         }
+    }
+}
+
+/// Ends `pass` under the object's lock: the policy's [`end`](Policy::end), the notifier idle
+/// (noting whether the pass ended at a switch), and the box kept for the next pass or freed
+/// ([`Policy::KEEP_PASS`]).
+fn end<P: Policy>(state: &mut P, mut pass: Box<Pass<P>>, at_switch: bool) {
+    if let Some(cursor) = pass.cursor.take() {
+        state.end(cursor);
+    }
+    let notifier = state.notifier();
+    notifier.active = false;
+    notifier.ended_at_switch = at_switch;
+    if P::KEEP_PASS {
+        notifier.spare = Some(pass);
     }
 }
 
