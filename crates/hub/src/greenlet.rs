@@ -22,14 +22,15 @@ use std::future::{Future, poll_fn};
 use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use greenery_runtime::__private::{
     Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
-use greenery_runtime::{GreenletId, GreenletInfo, Identity, InfoRef, Task, Timeout, WaitingOn};
+use greenery_runtime::{
+    GreenletId, GreenletInfo, Identity, InfoRef, Shared, Task, Timeout, WaitingOn,
+};
 use smallvec::SmallVec;
 
 use crate::wait::WaitReady;
@@ -106,10 +107,10 @@ pub struct LinkId(u64);
 /// });
 /// ```
 pub struct Greenlet<T> {
-    inner: Rc<Inner<T>>,
+    inner: Shared<Inner<T>>,
 }
 
-/// A greenlet's identity and state, in one allocation: the hub tracks it as the greenlet's
+/// A greenlet's identity and state, in one allocation with its future: the hub tracks it as the greenlet's
 /// [`Identity`].
 struct Inner<T> {
     info: GreenletInfo,
@@ -119,7 +120,7 @@ struct Inner<T> {
 struct State<T> {
     outcome: Outcome<T>,
     /// The greenlet's task, until it finishes (detached then) or a kill takes it to drop it.
-    task: Option<Task<()>>,
+    task: Option<Task>,
     /// The links not notified yet, in registration order.
     links: Links<T>,
     next_link: u64,
@@ -196,7 +197,7 @@ impl<T> State<T> {
 /// [`Turn::Switch`]), and has run until it blocked by the next turn. The links added meanwhile
 /// are taken by the same pass; it is over once none is left.
 impl<T> Policy for State<T> {
-    type Handle = Rc<Inner<T>>;
+    type Handle = Shared<Inner<T>>;
     type Cursor = ();
     type Call = Call<T>;
 
@@ -205,11 +206,11 @@ impl<T> Policy for State<T> {
     // A greenlet's links are notified once, when it finishes.
     const KEEP_PASS: bool = false;
 
-    fn with<R>(handle: &Rc<Inner<T>>, f: impl FnOnce(&mut Self) -> R) -> R {
+    fn with<R>(handle: &Shared<Inner<T>>, f: impl FnOnce(&mut Self) -> R) -> R {
         f(&mut handle.state.borrow_mut())
     }
 
-    fn call(handle: &Rc<Inner<T>>, call: Call<T>) {
+    fn call(handle: &Shared<Inner<T>>, call: Call<T>) {
         let greenlet = Greenlet {
             inner: handle.clone(),
         };
@@ -268,7 +269,7 @@ impl<T> Policy for State<T> {
 
 /// Queues the pass over `state`'s links unless one is pending or running (or the greenlet has
 /// not finished, or has no link), and releases the borrow.
-fn notify<T: 'static>(inner: &Rc<Inner<T>>, mut state: std::cell::RefMut<'_, State<T>>) {
+fn notify<T: 'static>(inner: &Shared<Inner<T>>, mut state: std::cell::RefMut<'_, State<T>>) {
     // Only while the thread exits (no hub to queue a pass on) are joiners woken here, and the
     // callbacks dropped unrun.
     let wakes = schedule(inner, &mut *state);
@@ -285,7 +286,7 @@ type Links<T> = SmallVec<[(LinkId, Link<T>); 1]>;
 type Callback<T> = Box<dyn FnOnce(&Greenlet<T>)>;
 
 /// A callback that many greenlets share as a link (a group's discard), told which one finished.
-type Shared = Rc<dyn Fn(GreenletId)>;
+type SharedLink = Rc<dyn Fn(GreenletId)>;
 
 enum Link<T> {
     /// A blocked `join`: resumed at its place among the links.
@@ -294,13 +295,13 @@ enum Link<T> {
     Call(Callback<T>),
     /// A shared callback registered with [`Greenlet::link_shared`]: a link that allocates
     /// nothing.
-    Shared(Shared),
+    Shared(SharedLink),
 }
 
 /// What a pass over the links calls with the greenlet's state unborrowed.
 enum Call<T> {
     Once(Callback<T>),
-    Shared(Shared),
+    Shared(SharedLink),
 }
 
 impl<T: 'static> Identity for Inner<T> {
@@ -375,7 +376,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let inner = Rc::new(Inner {
+    let inner = Inner {
         info: GreenletInfo::new_at(spawned_at),
         state: RefCell::new(State {
             outcome: Outcome::NotStarted,
@@ -384,14 +385,11 @@ where
             next_link: 0,
             notifier: Notifier::new(),
         }),
+    };
+    let (inner, task) = greenery_runtime::spawn_tracked(inner, |inner| Body {
+        greenlet: inner.clone(),
+        future: Some(future),
     });
-    let task = greenery_runtime::spawn_tracked(
-        inner.clone(),
-        Body {
-            greenlet: inner.clone(),
-            future: Some(future),
-        },
-    );
     inner.state.borrow_mut().task = Some(task);
     Greenlet { inner }
 }
@@ -428,7 +426,7 @@ pin_project_lite::pin_project! {
     /// The spawned future: runs the user's future, catches its panic, and records how the
     /// greenlet finished. Dropped unfinished, it records a kill.
     struct Body<T: 'static, F> {
-        greenlet: Rc<Inner<T>>,
+        greenlet: Shared<Inner<T>>,
         #[pin]
         future: Option<F>,
     }
@@ -496,7 +494,7 @@ fn panicked<T>(greenlet: &Inner<T>, caught: &Caught) -> GreenletError {
 
 /// Records the outcome of a greenlet and queues the pass over its links. Does nothing if it
 /// already finished.
-fn finish<T: 'static>(inner: &Rc<Inner<T>>, outcome: Result<T, GreenletError>) {
+fn finish<T: 'static>(inner: &Shared<Inner<T>>, outcome: Result<T, GreenletError>) {
     let mut state = inner.state.borrow_mut();
     if state.finished() {
         return;
@@ -555,39 +553,19 @@ impl Killer {
     }
 }
 
-/// A waker that drops a greenlet's task when woken: a kill callback hands it to
-/// [`switch_then`](greenery_runtime::switch_then), so that the cancelled task is queued to run
-/// next, and running it drops the greenlet's future (a task that is not running or queued
-/// only drops its future when it runs once more).
-struct DropTask(Mutex<Option<Task<()>>>);
-
-impl Wake for DropTask {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let task = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
-        drop(task);
-    }
-}
-
 /// gevent's `_kill` and `_killall3`, run as a hub callback: throws into each victim, at once
-/// and in order (drops its future: the hub switches to each cancelled task before anything
-/// queued), then switches to the killer, if it still waits. A victim that is queued to run
-/// when this runs is dropped when the hub gets to it instead, after the killer: the killer
-/// finds it alive and joins it.
-fn deliver_kills(tasks: impl IntoIterator<Item = Task<()>>, killer: Option<&Killer>) {
-    let mut switch: SmallVec<[Waker; 2]> = tasks
-        .into_iter()
-        .map(|task| Waker::from(Arc::new(DropTask(Mutex::new(Some(task))))))
-        .collect();
+/// and in order (cancels its task: the hub switches to each cancelled task, which drops its
+/// future, before anything queued), then switches to the killer, if it still waits. A victim
+/// that is queued to run when this runs is dropped when the hub gets to it instead, after the
+/// killer: the killer finds it alive and joins it.
+fn deliver_kills(tasks: SmallVec<[Task; 1]>, killer: Option<&Killer>) {
+    let mut resume = None;
     if let Some(killer) = killer {
         killer.resumed.set(true);
-        switch.extend(killer.waker.borrow_mut().take());
+        resume = killer.waker.borrow_mut().take();
     }
-    if !switch.is_empty() {
-        greenery_runtime::switch_then(&switch, Box::new(|| {}));
+    if !tasks.is_empty() || resume.is_some() {
+        greenery_runtime::cancel_then(tasks, resume.as_ref(), Box::new(|| {}));
     }
 }
 
@@ -611,14 +589,14 @@ enum Victim {
     /// Finished, or died before it started: nothing to deliver.
     Dead,
     /// Started and alive: its task, unless an earlier kill took it.
-    Alive(Option<Task<()>>),
+    Alive(Option<Task>),
 }
 
 /// Kills greenlets, as gevent's `kill` and `killall`: those that have not started die at once
 /// (and never run); for the others, one hub callback queued now drops them and then resumes
 /// `killer`. Returns whether that callback was queued.
 fn kill_many<T: 'static>(greenlets: &[Greenlet<T>], killer: Option<Rc<Killer>>) -> bool {
-    let mut tasks: SmallVec<[Task<()>; 1]> = SmallVec::new();
+    let mut tasks: SmallVec<[Task; 1]> = SmallVec::new();
     let mut alive = false;
     for greenlet in greenlets {
         if let Victim::Alive(task) = greenlet.victim() {
@@ -1154,8 +1132,10 @@ impl<T: 'static> Greenlet<T> {
     /// This greenlet as a group holds it, whatever its output type: the same allocation as
     /// the greenlet's handles, so holding it allocates nothing.
     #[doc(hidden)]
-    pub fn member(&self) -> Rc<dyn Member> {
-        self.inner.clone()
+    pub fn member(&self) -> Member {
+        Member(Shared::map(self.inner.clone(), |inner| {
+            inner as &dyn AnyGreenlet
+        }))
     }
 
     /// Like [`join`](Greenlet::join), but a finished greenlet is linked too (gevent's
@@ -1173,34 +1153,71 @@ impl<T: 'static> Greenlet<T> {
 /// A greenlet of any output type, as a group holds it ([`Greenlet::member`]): what killing
 /// and waiting for every member needs.
 #[doc(hidden)]
-pub trait Member {
+#[derive(Clone)]
+pub struct Member(Shared<dyn AnyGreenlet>);
+
+impl Member {
     /// See [`Greenlet::kill_nowait`].
-    fn kill_nowait(self: Rc<Self>);
+    pub fn kill_nowait(&self) {
+        self.0.kill_nowait(&self.0);
+    }
+
     /// See [`Greenlet::unlink`].
-    fn unlink(&self, id: LinkId) -> bool;
+    pub fn unlink(&self, id: LinkId) -> bool {
+        self.0.unlink(id)
+    }
+
     /// Waits until the greenlet finished and its links' pass reached this wait, a finished
     /// greenlet too (gevent's `rawlink`, as [`wait`](crate::wait) does).
-    fn finished(self: Rc<Self>) -> WaitReady<'static>;
-}
-
-/// A member is ready once it finished, from the pass over its links (as a greenlet is).
-impl crate::Waitable for Rc<dyn Member> {
-    fn wait_ready(&self) -> WaitReady<'_> {
-        self.clone().finished()
+    pub fn finished(&self) -> WaitReady<'static> {
+        self.0.finished(&self.0)
     }
 }
 
-impl<T: 'static> Member for Inner<T> {
-    fn kill_nowait(self: Rc<Self>) {
-        Greenlet { inner: self }.kill_nowait();
+impl fmt::Debug for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Member").field(&self.0.info().id()).finish()
+    }
+}
+
+/// A member is ready once it finished, from the pass over its links (as a greenlet is).
+impl crate::Waitable for Member {
+    fn wait_ready(&self) -> WaitReady<'_> {
+        self.finished()
+    }
+}
+
+/// What [`Member`] calls on the greenlet's state, whatever its output type; `this` is the
+/// member's own handle, from which the typed greenlet is taken back.
+trait AnyGreenlet: Identity + std::any::Any {
+    fn kill_nowait(&self, this: &Shared<dyn AnyGreenlet>);
+    fn unlink(&self, id: LinkId) -> bool;
+    fn finished(&self, this: &Shared<dyn AnyGreenlet>) -> WaitReady<'static>;
+}
+
+impl<T: 'static> Inner<T> {
+    /// The greenlet of a member's handle (whose state is this `Inner<T>`).
+    fn greenlet(this: &Shared<dyn AnyGreenlet>) -> Greenlet<T> {
+        let inner = Shared::map(this.clone(), |state| {
+            (state as &dyn std::any::Any)
+                .downcast_ref::<Inner<T>>()
+                .expect("a member's handle is to its own greenlet")
+        });
+        Greenlet { inner }
+    }
+}
+
+impl<T: 'static> AnyGreenlet for Inner<T> {
+    fn kill_nowait(&self, this: &Shared<dyn AnyGreenlet>) {
+        Inner::<T>::greenlet(this).kill_nowait();
     }
 
     fn unlink(&self, id: LinkId) -> bool {
         self.state.borrow_mut().unlink(id)
     }
 
-    fn finished(self: Rc<Self>) -> WaitReady<'static> {
-        let greenlet = Greenlet { inner: self };
+    fn finished(&self, this: &Shared<dyn AnyGreenlet>) -> WaitReady<'static> {
+        let greenlet = Inner::<T>::greenlet(this);
         Box::pin(async move { greenlet.join_linked().await })
     }
 }

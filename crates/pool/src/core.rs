@@ -17,7 +17,7 @@ use greenery_sync::Semaphore;
 use crate::error::MapError;
 
 struct Entry {
-    member: Rc<dyn Member>,
+    member: Member,
     /// The link that discards the member when it finishes.
     link: LinkId,
     /// Already sent a kill (gevent's `dying`): a kill is sent only once.
@@ -183,7 +183,7 @@ impl Core {
     /// As gevent's `Pool._discard`: the group's empty event is set first, then the slot is
     /// released, so the greenlets waiting in `join` are notified before those waiting for a
     /// slot.
-    fn remove(&self, id: GreenletId) -> Option<Rc<dyn Member>> {
+    fn remove(&self, id: GreenletId) -> Option<Member> {
         let (entry, now_empty) = {
             let mut members = self.members.borrow_mut();
             let entry = members.remove(&id)?;
@@ -261,7 +261,7 @@ impl Core {
                 )
             };
             for victim in victims {
-                Member::kill_nowait(victim);
+                victim.kill_nowait();
             }
             // Every member is linked, the finished ones too: one that finished before its
             // discard link ran is waited for in the pass that runs that link, after it.

@@ -12,13 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use async_task::{Runnable, Task};
-
 use crate::blocking::Watch;
 #[cfg(doc)]
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
 use crate::run_info::Registry;
+use crate::task::{self, Shared, Task, TaskRef};
 use crate::testing::Scheduler;
 use crate::timers::Timers;
 
@@ -31,7 +30,7 @@ const CLOCK_CHECK_EVERY: u32 = 64;
 
 /// One entry of the run queue: a task's step, or a hub callback (gevent's `run_callback`).
 enum Job {
-    Task(Runnable),
+    Task(TaskRef),
     Callback(Box<dyn Callback>),
 }
 
@@ -52,8 +51,8 @@ impl<F: FnOnce() + 'static> Callback for F {
     }
 }
 
-/// The hub of one thread: a FIFO run queue of async-task runnables and hub callbacks (gevent's
-/// callback queue).
+/// The hub of one thread: a FIFO run queue of tasks and hub callbacks (gevent's callback
+/// queue).
 ///
 /// A task woken on this thread is queued here; a task woken from another thread goes through
 /// [`Remote`] and joins the back of the queue at the hub's next step. [`switch_then`] puts a
@@ -113,6 +112,18 @@ struct Jobs {
     parked: Option<Waker>,
 }
 
+impl Drop for Jobs {
+    /// The hub goes away with its thread: the tasks still queued drop their futures here, on
+    /// their own thread.
+    fn drop(&mut self) {
+        for job in self.next.drain(..).chain(self.queue.drain(..)) {
+            if let Job::Task(task) = job {
+                task.close();
+            }
+        }
+    }
+}
+
 impl Jobs {
     /// Puts the jobs placed by [`switch_then`] since the last call in run order (on top of
     /// the stack of jobs to run next).
@@ -144,7 +155,7 @@ impl Jobs {
 /// Tasks woken from other threads, waiting to join the hub's run queue, and the waker of the
 /// parked hub. One lock guards both, so a wake cannot slip between the hub's last look and its
 /// parking.
-struct Remote {
+pub(crate) struct Remote {
     state: Mutex<RemoteState>,
     /// Set when a task joins `queue`: the busy hub checks it after every job, so a wake-up
     /// from another thread joins the run queue at the next job boundary.
@@ -152,7 +163,7 @@ struct Remote {
 }
 
 struct RemoteState {
-    queue: Vec<Runnable>,
+    queue: Vec<TaskRef>,
     waker: Option<Waker>,
 }
 
@@ -192,7 +203,7 @@ thread_local! {
 }
 
 /// Queues `runnable` on the hub that owns `remote`.
-fn schedule(remote: &Arc<Remote>, runnable: Runnable) {
+pub(crate) fn schedule(remote: &Arc<Remote>, runnable: TaskRef) {
     let mut runnable = Some(runnable);
     let _ = HUB.try_with(|hub| {
         if !Arc::ptr_eq(&hub.remote, remote) {
@@ -215,18 +226,6 @@ fn schedule(remote: &Arc<Remote>, runnable: Runnable) {
             waker.wake();
         }
     }
-}
-
-fn spawn_task<F>(hub: &Hub, future: F) -> Task<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let remote = hub.remote.clone();
-    let (runnable, task) =
-        async_task::spawn_local(future, move |runnable| schedule(&remote, runnable));
-    runnable.schedule();
-    task
 }
 
 impl Hub {
@@ -321,7 +320,7 @@ impl Hub {
             .queue
             .iter()
             .map(|job| match job {
-                Job::Task(runnable) => Some(runnable.waker().data() as usize),
+                Job::Task(runnable) => Some(runnable.addr()),
                 Job::Callback(_) => None,
             })
             .collect();
@@ -399,6 +398,31 @@ pub fn switch_then<'a>(wakers: impl IntoIterator<Item = &'a Waker>, then: Box<dy
     wakers.for_each(Waker::wake_by_ref);
 }
 
+/// [`switch_then`] for kills: cancels each of `tasks` (a cancelled task that is not queued or
+/// running is queued to run next, which drops its future), then wakes `wakers`, in that order
+/// and before everything already queued, then queues `then`. A cancelled task that is already
+/// queued keeps its place. While the thread exits, the tasks are just dropped.
+pub fn cancel_then<'a>(
+    tasks: impl IntoIterator<Item = Task>,
+    wakers: impl IntoIterator<Item = &'a Waker>,
+    then: Box<dyn Callback>,
+) {
+    let mut tasks = tasks.into_iter();
+    let mut wakers = wakers.into_iter();
+    let mut then = Some(then);
+    let _ = HUB.try_with(|hub| {
+        hub.front.set(true);
+        tasks.by_ref().for_each(drop);
+        wakers.by_ref().for_each(Waker::wake_by_ref);
+        if let Some(then) = then.take() {
+            hub.push_callback(then);
+        }
+        hub.front.set(false);
+    });
+    tasks.for_each(drop);
+    wakers.for_each(Waker::wake_by_ref);
+}
+
 /// [`switch_then`] with one waker and nothing to continue with, for a notifier's pass that
 /// ends at its last switch (`Policy::may_end_at_switch`): the task of `waker` runs next,
 /// before everything already queued. `object` names the notifier: a pass of it scheduled while
@@ -436,38 +460,37 @@ pub(crate) fn run_pass(pass: Box<dyn Callback>, ended: Option<usize>) {
     });
 }
 
-/// Spawns `future` on this thread's hub as the greenlet `info`: an `Rc` of a [`GreenletInfo`],
-/// or of the greenlet's state that carries one (see [`Identity`]).
+/// Spawns a greenlet on this thread's hub: a task holding `info` (a [`GreenletInfo`], or the
+/// greenlet's state that carries one, see [`Identity`]) beside the future that `future` builds
+/// from a handle to it, in one allocation. Returns a handle to `info` and the task's [`Task`].
 ///
-/// While the future is polled, and while it is dropped (on completion or when the returned
-/// [`Task`] is dropped, which is how a greenlet is killed), [`current_info`](crate::current_info)
-/// returns `info`. When the future is gone, the greenlet's local values are dropped too.
+/// While the future is polled, and while it is dropped (on completion, or when the task is
+/// cancelled by dropping its `Task`, which is how a greenlet is killed),
+/// [`current_info`](crate::current_info) returns `info`. When the future is gone, the
+/// greenlet's local values are dropped too.
 ///
 /// This is the building block of `greenery-hub`'s `spawn`; use that instead.
-pub fn spawn_tracked<I, F>(info: Rc<I>, future: F) -> Task<F::Output>
+pub fn spawn_tracked<I, F>(info: I, future: impl FnOnce(&Shared<I>) -> F) -> (Shared<I>, Task)
 where
     I: Identity,
-    F: Future + 'static,
-    F::Output: 'static,
+    F: Future<Output = ()> + 'static,
 {
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
-        hub.registry.borrow_mut().insert(&info);
-        crate::trace::spawned(info.info());
-        spawn_task(
-            hub,
+        task::spawn(hub.remote.clone(), info, |info| {
+            hub.registry.borrow_mut().insert(info);
+            crate::trace::spawned(info.info());
             Tracked {
-                info,
-                future: Some(future),
-            },
-        )
+                info: info.clone(),
+                future: Some(future(info)),
+            }
+        })
     })
 }
 
 pin_project_lite::pin_project! {
     struct Tracked<I: Identity, F> {
-        // The carrier itself, not an `InfoRef`: a thin pointer, 8 bytes less in every task.
-        info: Rc<I>,
+        info: Shared<I>,
         #[pin]
         future: Option<F>,
     }
@@ -848,7 +871,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
         due: Cell::new(false),
         waker: RefCell::new(None),
     });
-    let proxy: Task<()> = spawn_task(hub, {
+    let (_, proxy) = task::spawn(hub.remote.clone(), (), |_| {
         let slot = slot.clone();
         poll_fn(move |cx| {
             slot.due.set(true);

@@ -4,7 +4,6 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::Location;
-use std::rc::Rc;
 
 use crate::run_info::Trace;
 
@@ -129,7 +128,7 @@ impl GreenletInfo {
 
     #[track_caller]
     fn main() -> InfoRef {
-        InfoRef::from(Rc::new(GreenletInfo {
+        InfoRef::from(crate::Shared::new(GreenletInfo {
             id: GreenletId::next(),
             trace: Trace::new(None, Location::caller()),
             #[cfg(feature = "tracing")]
@@ -205,10 +204,11 @@ impl GreenletInfo {
 }
 
 /// What carries a greenlet's [`GreenletInfo`]: the greenlet's state, given to
-/// [`spawn_tracked`](crate::spawn_tracked) behind an `Rc`.
+/// [`spawn_tracked`](crate::spawn_tracked), which keeps it in the greenlet's task.
 ///
 /// `greenery-hub` implements it for the state behind its `Greenlet` handles, so that a
-/// greenlet's identity and its state are one allocation. A bare `GreenletInfo` is one too.
+/// greenlet's identity, its state and its future are one allocation. A bare `GreenletInfo`
+/// is one too.
 pub trait Identity: 'static {
     /// Returns the greenlet's identity.
     fn info(&self) -> &GreenletInfo;
@@ -223,11 +223,13 @@ impl Identity for GreenletInfo {
 /// A counted handle to a greenlet's [`GreenletInfo`], wherever it lives (what
 /// [`current_info`] returns); it dereferences to the `GreenletInfo`.
 #[derive(Clone)]
-pub struct InfoRef(Rc<dyn Identity>);
+pub struct InfoRef(crate::Shared<dyn Identity>);
 
-impl<I: Identity> From<Rc<I>> for InfoRef {
-    fn from(carrier: Rc<I>) -> InfoRef {
-        InfoRef(carrier)
+impl<I: Identity> From<crate::Shared<I>> for InfoRef {
+    fn from(carrier: crate::Shared<I>) -> InfoRef {
+        InfoRef(crate::Shared::map(carrier, |carrier| {
+            carrier as &dyn Identity
+        }))
     }
 }
 

@@ -36,7 +36,7 @@
 //! [`async_io::block_on`], so timers and I/O use async-io's reactor. The future given to [`run`]
 //! is the *main greenlet*: it is not spawned, but it is scheduled through the same FIFO as every
 //! spawned greenlet, so it keeps its place in the order.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
 
@@ -46,14 +46,13 @@ mod ident;
 mod notify;
 mod panic;
 mod run_info;
+mod task;
 pub mod testing;
 mod time;
 mod timers;
 mod trace;
 mod waitlist;
 
-#[doc(hidden)]
-pub use async_task::Task;
 pub use blocking::{Blocked, max_blocking_time, on_blocking, set_max_blocking_time};
 pub use hub::{
     greenlet_count, now, report_panics, run, run_until_idle, set_report_panics, wait_idle,
@@ -66,9 +65,11 @@ pub use run_info::{GreenletSnapshot, GreenletState, ObjectId, RunInfo, WaitingOn
 // tasks): public so that those crates can use them, hidden because they are not a user API.
 // Their behaviour is tested in `tests/internals.rs`.
 #[doc(hidden)]
-pub use hub::{Callback, run_callback, spawn_tracked, switch_then};
+pub use hub::{Callback, cancel_then, run_callback, spawn_tracked, switch_then};
 #[doc(hidden)]
 pub use ident::{GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};
+#[doc(hidden)]
+pub use task::{Shared, Task};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.

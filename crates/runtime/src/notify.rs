@@ -397,7 +397,6 @@ mod tests {
 
     use std::convert::Infallible;
     use std::future::poll_fn;
-    use std::rc::Rc;
     use std::sync::{Arc, Mutex};
     use std::task::Poll;
     use std::time::Duration;
@@ -407,7 +406,7 @@ mod tests {
     use super::{Notifier, Policy, Turn, lock, schedule};
     use crate::__private::thread_tag;
     use crate::waitlist::{Ticket, WaitList};
-    use crate::{GreenletInfo, Task, run, sleep, spawn_tracked};
+    use crate::{GreenletInfo, run, run_until_idle, sleep, spawn_tracked, wait_idle};
 
     #[derive(Default)]
     struct Tokens {
@@ -465,9 +464,9 @@ mod tests {
     }
 
     /// Spawns a greenlet that waits for a token, then logs `name`.
-    fn taker(shared: &Shared, log: &Log, name: &'static str) -> Task<()> {
+    fn taker(shared: &Shared, log: &Log, name: &'static str) {
         let (shared, log) = (shared.clone(), log.clone());
-        spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+        spawn_tracked(GreenletInfo::new(), |_| async move {
             let mut ticket: Option<Ticket> = None;
             poll_fn(|cx| {
                 let mut state = lock(&shared);
@@ -490,14 +489,18 @@ mod tests {
             .await;
             log.push(name);
         })
+        .1
+        .detach();
     }
 
     /// Spawns a greenlet that logs `name`.
-    fn plain(log: &Log, name: &'static str) -> Task<()> {
+    fn plain(log: &Log, name: &'static str) {
         let log = log.clone();
-        spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+        spawn_tracked(GreenletInfo::new(), |_| async move {
             log.push(name);
         })
+        .1
+        .detach();
     }
 
     #[test]
@@ -505,17 +508,15 @@ mod tests {
         let shared = Shared::default();
         let log = Log::new();
         run(async {
-            let a = taker(&shared, &log, "a");
-            let b = taker(&shared, &log, "b");
+            taker(&shared, &log, "a");
+            taker(&shared, &log, "b");
             sleep(Duration::ZERO).await;
             give(&shared);
             give(&shared);
             // One pass for both tokens: the second give finds it pending.
-            let c = plain(&log, "queued after the gives");
+            plain(&log, "queued after the gives");
             log.push("giver goes on");
-            c.await;
-            a.await;
-            b.await;
+            wait_idle().await;
         });
         assert_eq!(log, ["giver goes on", "a", "b", "queued after the gives"]);
         assert_eq!(lock(&shared).passes, 1);
@@ -529,16 +530,14 @@ mod tests {
         // Register a waiter on this thread's hub, then give from outside `run`: no switch can
         // reach it, so the pass runs at once and the waiter is woken (it runs at the next
         // `run`).
-        let a = run(async {
-            let a = taker(&shared, &log, "a");
+        run(async {
+            taker(&shared, &log, "a");
             sleep(Duration::ZERO).await;
-            // Handed out of `run` unawaited (an `Option`, not a future).
-            Some(a)
         });
         give(&shared);
         assert!(!lock(&shared).notifier.is_active());
         assert_eq!(lock(&shared).tokens, 0);
-        run(a.expect("spawned"));
+        run_until_idle(async {});
         assert_eq!(log, ["a"]);
     }
 
@@ -551,10 +550,10 @@ mod tests {
             std::thread::spawn(move || {
                 let log = Log::new();
                 run(async {
-                    let a = taker(&shared, &log, "a");
+                    taker(&shared, &log, "a");
                     sleep(Duration::ZERO).await;
                     registered_tx.send(()).unwrap();
-                    a.await;
+                    wait_idle().await;
                 });
                 log.take()
             })

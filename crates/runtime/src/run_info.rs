@@ -514,10 +514,8 @@ pub(crate) fn snapshot(current: Option<GreenletId>) -> RunInfo {
     let mut greenlets = vec![snapshot(&main)];
     crate::hub::with_registry(|registry| {
         greenlets.reserve(registry.live.len());
-        for (_, weak) in &registry.live {
-            if let Some(carrier) = weak.upgrade() {
-                greenlets.push(snapshot(carrier.info()));
-            }
+        for (_, info) in &registry.live {
+            greenlets.push(snapshot(info));
         }
     });
     greenlets[1..].sort_unstable_by_key(|g| g.id);
@@ -607,17 +605,16 @@ impl Trace {
 #[derive(Default)]
 pub(crate) struct Registry {
     #[cfg(feature = "run-info")]
-    live: slab::Slab<std::rc::Weak<dyn crate::Identity>>,
+    live: slab::Slab<crate::InfoRef>,
 }
 
 impl Registry {
     /// Lists `carrier` until [`remove`](Self::remove).
     #[inline]
-    pub(crate) fn insert<I: crate::Identity>(&mut self, carrier: &std::rc::Rc<I>) {
+    pub(crate) fn insert<I: crate::Identity>(&mut self, carrier: &crate::Shared<I>) {
         #[cfg(feature = "run-info")]
         {
-            let weak: std::rc::Weak<dyn crate::Identity> = std::rc::Rc::<I>::downgrade(carrier);
-            let key = self.live.insert(weak);
+            let key = self.live.insert(crate::InfoRef::from(carrier.clone()));
             let key = u32::try_from(key).expect("fewer than 4 billion live greenlets");
             carrier.info().trace.key.set(key);
         }

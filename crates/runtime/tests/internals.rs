@@ -9,7 +9,7 @@ use std::rc::Rc;
 use greenery_runtime::__private::{capture_reports, catch, claim, panic_message, report};
 
 use greenery_runtime::{
-    Callback, GreenletInfo, Identity, InfoRef, Locals, current_info, greenlet_count, run,
+    Callback, GreenletInfo, Identity, InfoRef, Locals, Shared, current_info, greenlet_count, run,
     run_callback, run_until_idle, spawn_tracked, switch_then,
 };
 
@@ -55,22 +55,27 @@ fn run_until_idle_runs_a_queued_callback() {
 
 #[test]
 fn a_tracked_greenlet_is_the_current_one_while_polled() {
-    run(async {
-        let info = Rc::new(GreenletInfo::new());
-        let id = info.id();
-        let task = spawn_tracked(info, async move { current_info().id() });
-        assert_eq!(task.await, id);
+    let seen = Rc::new(Cell::new(None));
+    let info = run_until_idle(async {
+        let seen = seen.clone();
+        let (info, task) = spawn_tracked(GreenletInfo::new(), |_| async move {
+            seen.set(Some(current_info().id()));
+        });
+        task.detach();
         assert_eq!(current_info().name(), "MainGreenlet");
+        info.id()
     });
+    assert_eq!(seen.get(), Some(info));
 }
 
 #[test]
 fn a_tracked_greenlet_is_counted_until_it_finishes() {
     run(async {
         let before = greenlet_count();
-        let task = spawn_tracked(Rc::new(GreenletInfo::new()), async {});
+        let (_, task) = spawn_tracked(GreenletInfo::new(), |_| async {});
+        task.detach();
         assert_eq!(greenlet_count(), before + 1);
-        task.await;
+        greenery_runtime::wait_idle().await;
         assert_eq!(greenlet_count(), before);
     });
 }
@@ -80,7 +85,9 @@ fn run_until_idle_waits_for_a_detached_tracked_greenlet() {
     let done = Rc::new(Cell::new(false));
     let flag = done.clone();
     run_until_idle(async move {
-        spawn_tracked(Rc::new(GreenletInfo::new()), async move { flag.set(true) }).detach();
+        spawn_tracked(GreenletInfo::new(), |_| async move { flag.set(true) })
+            .1
+            .detach();
     });
     assert!(done.get());
 }
@@ -142,7 +149,7 @@ impl Identity for Worker {
 
 #[test]
 fn an_info_ref_reaches_the_info_inside_its_carrier() {
-    let worker = Rc::new(Worker {
+    let worker = Shared::new(Worker {
         info: GreenletInfo::new(),
         jobs: 0,
     });
@@ -159,7 +166,7 @@ fn a_bare_greenlet_info_is_its_own_identity() {
 
 #[test]
 fn a_cloned_info_ref_is_the_same_greenlet() {
-    let handle = InfoRef::from(Rc::new(GreenletInfo::new()));
+    let handle = InfoRef::from(Shared::new(GreenletInfo::new()));
     let copy = handle.clone();
     assert_eq!(copy.id(), handle.id());
 }

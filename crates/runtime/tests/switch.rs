@@ -8,18 +8,18 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use greenery_runtime::{
-    GreenletInfo, Task, greenlet_count, run, run_callback, run_until_idle, sleep, spawn_tracked,
-    switch_then,
+    GreenletInfo, greenlet_count, run, run_callback, run_until_idle, sleep, spawn_tracked,
+    switch_then, wait_idle,
 };
 use greenery_testkit::Log;
 
 type Slot = Rc<RefCell<Option<Waker>>>;
 
 /// Spawns a greenlet that parks once (leaving its waker in the returned slot), then logs `name`.
-fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
+fn parked(log: &Log, name: &'static str) -> Slot {
     let slot = Slot::default();
     let (l, s) = (log.clone(), slot.clone());
-    let task = spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+    let task = spawn_tracked(GreenletInfo::new(), |_| async move {
         let mut parked = false;
         poll_fn(|cx| {
             if parked {
@@ -31,18 +31,22 @@ fn parked(log: &Log, name: &'static str) -> (Slot, Task<()>) {
         })
         .await;
         l.push(name);
-    });
-    (slot, task)
+    })
+    .1;
+    task.detach();
+    slot
 }
 
 /// Spawns a greenlet that logs `first`, yields with `sleep(0)`, then logs `second`.
-fn yielder(log: &Log, first: &'static str, second: &'static str) -> Task<()> {
+fn yielder(log: &Log, first: &'static str, second: &'static str) {
     let l = log.clone();
-    spawn_tracked(Rc::new(GreenletInfo::new()), async move {
+    spawn_tracked(GreenletInfo::new(), |_| async move {
         l.push(first);
         sleep(Duration::ZERO).await;
         l.push(second);
     })
+    .1
+    .detach();
 }
 
 fn take(slot: &Slot) -> Waker {
@@ -53,7 +57,7 @@ fn take(slot: &Slot) -> Waker {
 fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
     let log = Log::new();
     run(async {
-        let (slot, target) = parked(&log, "target");
+        let slot = parked(&log, "target");
         sleep(Duration::ZERO).await;
         let l = log.clone();
         run_callback(Box::new(move || {
@@ -61,14 +65,12 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
             let l2 = l.clone();
             switch_then([&take(&slot)], Box::new(move || l2.push("continued")));
         }));
-        let queued = yielder(&log, "queued1", "queued2");
-        target.await;
+        yielder(&log, "queued1", "queued2");
+        wait_idle().await;
         // After the switch, yields go to the back of the queue again.
-        let b = yielder(&log, "b1", "b2");
-        let c = yielder(&log, "c1", "c2");
-        queued.await;
-        b.await;
-        c.await;
+        yielder(&log, "b1", "b2");
+        yielder(&log, "c1", "c2");
+        wait_idle().await;
     });
     assert_eq!(
         log,
@@ -90,9 +92,9 @@ fn a_callback_switches_to_the_target_then_continues_before_the_queue() {
 fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
     let log = Log::new();
     run(async {
-        let (slot_a, a) = parked(&log, "a");
-        let (slot_b, b) = parked(&log, "b");
-        let (slot_c, c) = parked(&log, "c");
+        let slot_a = parked(&log, "a");
+        let slot_b = parked(&log, "b");
+        let slot_c = parked(&log, "c");
         sleep(Duration::ZERO).await;
         let l = log.clone();
         run_callback(Box::new(move || {
@@ -109,11 +111,8 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
                 }),
             );
         }));
-        let queued = yielder(&log, "queued1", "queued2");
-        a.await;
-        b.await;
-        c.await;
-        queued.await;
+        yielder(&log, "queued1", "queued2");
+        wait_idle().await;
     });
     assert_eq!(
         log,
@@ -133,10 +132,10 @@ fn several_targets_run_in_order_and_a_continuation_can_switch_again() {
 fn a_target_already_queued_keeps_its_place() {
     let log = Log::new();
     run(async {
-        let (slot, target) = parked(&log, "target");
+        let slot = parked(&log, "target");
         sleep(Duration::ZERO).await;
         let waker = take(&slot);
-        let queued = yielder(&log, "queued1", "queued2");
+        yielder(&log, "queued1", "queued2");
         // Queued behind `queued`: the switch does not move it.
         waker.wake_by_ref();
         let l = log.clone();
@@ -144,8 +143,7 @@ fn a_target_already_queued_keeps_its_place() {
             let l2 = l.clone();
             switch_then([&waker], Box::new(move || l2.push("continued")));
         }));
-        target.await;
-        queued.await;
+        wait_idle().await;
     });
     assert_eq!(log, ["queued1", "target", "continued", "queued2"]);
 }

@@ -1,0 +1,572 @@
+//! greenery's task: one allocation that holds a greenlet's state beside its future, polled by
+//! its hub and woken from any thread.
+//!
+//! async-task keeps the future in an allocation of its own, and its metadata cannot hold the
+//! greenlet's state (a `Runnable<M>` crosses threads only when `M` is `Send + Sync`, and the
+//! state is not), so a greenlet took two allocations. Here one holds both:
+//!
+//! ```text
+//! TaskCell<I, F> = Header | I (the state, what `Shared<I>` points at) | Option<F> (the future)
+//! ```
+//!
+//! # Two kinds of reference
+//!
+//! - *Local* references ([`Shared`] handles, the [`Task`] handle, and the future while it is
+//!   alive) live on the owning thread only (none of them is `Send`) and are counted in a
+//!   `Cell`. When the last one goes, the state is dropped, on the owning thread.
+//! - *Shared* references ([`Waker`]s, and [`TaskRef`]s in a run queue) can be on any thread.
+//!   They are counted atomically, plus one for all the local references together. The last one
+//!   frees the memory; by then the state and the future are gone, so a foreign thread drops
+//!   nothing that is not `Send`.
+//!
+//! # States
+//!
+//! `state` has four bits. `SCHEDULED`: a `TaskRef` is queued, or the task was woken while it
+//! ran (then its run queues it again when the poll returns, as async-task does). `RUNNING`:
+//! being polled, or finished. `CLOSED`: cancelled; its future is dropped when it runs next.
+//! `DONE`: the future is gone (set only while `RUNNING` is, which stays set). Only the owning
+//! thread polls, cancels or finishes a task; other threads only set `SCHEDULED` and queue it.
+#![allow(unsafe_code)]
+
+use std::cell::{Cell, UnsafeCell};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use crate::hub::Remote;
+
+const SCHEDULED: usize = 1;
+const RUNNING: usize = 2;
+const CLOSED: usize = 4;
+const DONE: usize = 8;
+
+/// The start of every task's allocation.
+pub(crate) struct Header {
+    state: AtomicUsize,
+    /// Wakers and queued `TaskRef`s, plus one while any local reference is alive.
+    refs: AtomicUsize,
+    /// `Shared`s, the `Task`, and the future while alive: the owning thread's references.
+    locals: Cell<usize>,
+    vtable: &'static VTable,
+    /// The hub that a wake-up queues the task on; `None` for a state with no future.
+    remote: Option<Arc<Remote>>,
+}
+
+/// What depends on the types of the state and the future.
+struct VTable {
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> Poll<()>,
+    drop_future: unsafe fn(NonNull<Header>),
+    drop_value: unsafe fn(NonNull<Header>),
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+#[repr(C)]
+struct TaskCell<I, F> {
+    header: Header,
+    /// Dropped by `drop_value` when the last local reference goes.
+    value: ManuallyDrop<I>,
+    future: UnsafeCell<Option<F>>,
+}
+
+impl<I, F: Future<Output = ()>> TaskCell<I, F> {
+    const VTABLE: VTable = VTable {
+        poll: Self::poll,
+        drop_future: Self::drop_future,
+        drop_value: Self::drop_value,
+        dealloc: Self::dealloc,
+    };
+
+    /// # Safety
+    ///
+    /// `header` heads a live `TaskCell<I, F>`, on its owning thread, whose future is not
+    /// dropped.
+    unsafe fn poll(header: NonNull<Header>, cx: &mut Context<'_>) -> Poll<()> {
+        let cell = header.cast::<Self>().as_ptr();
+        // SAFETY: only the owning thread touches the future, and it is not borrowed
+        // elsewhere while polled; it never moves inside the allocation.
+        let future = unsafe { (*(*cell).future.get()).as_mut() };
+        match future {
+            // SAFETY: as above, the future is pinned in place until it is dropped.
+            Some(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+            None => Poll::Ready(()),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As [`poll`](Self::poll).
+    unsafe fn drop_future(header: NonNull<Header>) {
+        let cell = header.cast::<Self>().as_ptr();
+        // SAFETY: as in `poll`. The future is taken out of its slot's `Option` in place, so it
+        // is dropped where it was pinned; a wake-up during its destructor finds `DONE` set.
+        unsafe { *(*cell).future.get() = None };
+    }
+
+    /// # Safety
+    ///
+    /// `header` heads a live `TaskCell<I, F>` on its owning thread, with no local reference
+    /// left: nothing borrows the value, and it was not dropped yet.
+    unsafe fn drop_value(header: NonNull<Header>) {
+        let cell = header.cast::<Self>().as_ptr();
+        // SAFETY: see above; the value is dropped once, where it lives.
+        unsafe { ManuallyDrop::drop(&mut (*cell).value) };
+    }
+
+    /// # Safety
+    ///
+    /// `header` heads a `TaskCell<I, F>` allocated by `Box`, whose value and future are
+    /// dropped, with no reference left.
+    unsafe fn dealloc(header: NonNull<Header>) {
+        // SAFETY: see above. Dropping the box drops the header (an `Arc`, `Send`), the
+        // `ManuallyDrop` value (nothing) and an empty future slot: this is safe on any thread.
+        drop(unsafe { Box::from_raw(header.cast::<Self>().as_ptr()) });
+    }
+
+    /// Allocates a cell holding `value`, no future, `state`, one local reference and the
+    /// shared one that stands for the local ones.
+    fn allocate(value: I, state: usize, remote: Option<Arc<Remote>>) -> NonNull<Header> {
+        let cell = Box::new(TaskCell {
+            header: Header {
+                state: AtomicUsize::new(state),
+                refs: AtomicUsize::new(1),
+                locals: Cell::new(1),
+                vtable: &Self::VTABLE,
+                remote,
+            },
+            value: ManuallyDrop::new(value),
+            future: UnsafeCell::new(None::<F>),
+        });
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+/// The header of a task, reached through its pointer.
+///
+/// # Safety
+///
+/// `header` points at a live task's header. Foreign threads may call this too: they use only
+/// its atomics, its vtable and its hub, which do not change until the task is freed.
+unsafe fn header<'a>(header: NonNull<Header>) -> &'a Header {
+    // SAFETY: see above.
+    unsafe { header.as_ref() }
+}
+
+/// Counts one more shared reference.
+///
+/// # Safety
+///
+/// `ptr` is a live task that the caller holds a reference to.
+unsafe fn acquire(ptr: NonNull<Header>) {
+    // SAFETY: see above.
+    let refs = unsafe { header(ptr) }.refs.fetch_add(1, Ordering::Relaxed);
+    if refs > isize::MAX as usize {
+        // As `Arc`: so many wakers that the count could wrap.
+        std::process::abort();
+    }
+}
+
+/// Drops one shared reference; the last one frees the task.
+///
+/// # Safety
+///
+/// The caller gives up one shared reference to the live task `ptr`.
+unsafe fn release(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the task alive until here.
+    let h = unsafe { header(ptr) };
+    if h.refs.fetch_sub(1, Ordering::Release) == 1 {
+        // Everything done to the task before the other references went happens before this.
+        fence(Ordering::Acquire);
+        let dealloc = h.vtable.dealloc;
+        // SAFETY: that was the last reference; the local ones are gone, and with them the
+        // value and the future (the future holds a local reference while it is alive).
+        unsafe { dealloc(ptr) };
+    }
+}
+
+/// Counts one more local reference.
+///
+/// # Safety
+///
+/// On the owning thread, `ptr` is a live task that the caller holds a local reference to.
+unsafe fn acquire_local(ptr: NonNull<Header>) {
+    // SAFETY: see above.
+    let locals = &unsafe { header(ptr) }.locals;
+    locals.set(locals.get() + 1);
+}
+
+/// Drops one local reference; the last one drops the state and the shared reference that the
+/// local ones held.
+///
+/// # Safety
+///
+/// On the owning thread, the caller gives up one local reference to the live task `ptr`.
+unsafe fn release_local(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the task alive until here.
+    let h = unsafe { header(ptr) };
+    let left = h.locals.get() - 1;
+    h.locals.set(left);
+    if left == 0 {
+        let drop_value = h.vtable.drop_value;
+        // SAFETY: no local reference is left, so nothing borrows the value; this is the owning
+        // thread; the shared reference of the local ones keeps the task alive meanwhile.
+        unsafe { drop_value(ptr) };
+        // SAFETY: the local ones' shared reference, given up.
+        unsafe { release(ptr) };
+    }
+}
+
+/// Wakes the task: queues it on its hub unless it is queued, running or finished.
+///
+/// # Safety
+///
+/// `ptr` is a live task that the caller holds a reference to (any thread).
+unsafe fn wake_by_ref(ptr: NonNull<Header>) {
+    // SAFETY: see above.
+    let h = unsafe { header(ptr) };
+    let prev = h.state.fetch_or(SCHEDULED, Ordering::AcqRel);
+    if prev & (SCHEDULED | RUNNING) == 0 {
+        // SAFETY: the caller's reference keeps it alive; the new one goes with the queue entry.
+        unsafe { acquire(ptr) };
+        queue(ptr, h);
+    }
+}
+
+/// Queues the task on its hub, handing over one shared reference.
+fn queue(ptr: NonNull<Header>, h: &Header) {
+    let remote = h.remote.as_ref().expect("a task with a future has a hub");
+    crate::hub::schedule(remote, TaskRef(ptr));
+}
+
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
+    RawWaker::new(ptr.as_ptr().cast_const().cast(), &WAKER_VTABLE)
+}
+
+/// # Safety
+///
+/// `data` is a task that the waker being cloned holds a reference to.
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: a waker's data is its task's header, never null.
+    let ptr = unsafe { NonNull::new_unchecked(data.cast_mut().cast::<Header>()) };
+    // SAFETY: the waker being cloned holds a reference.
+    unsafe { acquire(ptr) };
+    raw_waker(ptr)
+}
+
+/// # Safety
+///
+/// `data` is a task that the waker, consumed here, holds a reference to.
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: as in `waker_clone`; the waker's reference is given up after the wake.
+    unsafe {
+        waker_wake_by_ref(data);
+        waker_drop(data);
+    }
+}
+
+/// # Safety
+///
+/// `data` is a task that the waker holds a reference to.
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: as in `waker_clone`.
+    unsafe { wake_by_ref(NonNull::new_unchecked(data.cast_mut().cast::<Header>())) };
+}
+
+/// # Safety
+///
+/// `data` is a task that the waker, dropped here, holds a reference to.
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: as in `waker_clone`.
+    unsafe { release(NonNull::new_unchecked(data.cast_mut().cast::<Header>())) };
+}
+
+/// Spawns a task holding `value` and the future that `make` builds (given a handle to the
+/// value), and queues it on the hub of `remote`, which must be this thread's.
+pub(crate) fn spawn<I, F>(
+    remote: Arc<Remote>,
+    value: I,
+    make: impl FnOnce(&Shared<I>) -> F,
+) -> (Shared<I>, Task)
+where
+    I: 'static,
+    F: Future<Output = ()> + 'static,
+{
+    let ptr = TaskCell::<I, F>::allocate(value, 0, Some(remote));
+    let shared = Shared::from_header(ptr);
+    let future = make(&shared);
+    let cell = ptr.cast::<TaskCell<I, F>>().as_ptr();
+    // SAFETY: the task is new and on this thread; no one polls or borrows its empty slot.
+    unsafe { *(*cell).future.get() = Some(future) };
+    // SAFETY: `shared` is a local reference. One more for the future, one for the `Task`.
+    unsafe {
+        acquire_local(ptr);
+        acquire_local(ptr);
+    }
+    let task = Task {
+        ptr,
+        _local: PhantomData,
+    };
+    // SAFETY: `shared` keeps the task alive.
+    unsafe { wake_by_ref(ptr) };
+    (shared, task)
+}
+
+/// A task queued to run: one shared reference, given to the run queue by a wake-up.
+pub(crate) struct TaskRef(NonNull<Header>);
+
+// SAFETY: a `TaskRef` moves to its hub's thread from the thread that woke the task; on any
+// other thread it is only dropped, which touches the atomic count (and frees the task if it is
+// the last reference, when nothing that is not `Send` is left in it).
+unsafe impl Send for TaskRef {}
+
+impl TaskRef {
+    /// The task's address: an identity while it lives.
+    pub(crate) fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
+    /// Runs one step of the task: polls its future, or drops it if it was cancelled. Called by
+    /// the task's hub, on its thread (the only hub that queues it).
+    pub(crate) fn run(self) {
+        let ptr = ManuallyDrop::new(self).0;
+        // SAFETY: this reference keeps the task alive.
+        let h = unsafe { header(ptr) };
+        let prev = h.state.fetch_xor(SCHEDULED | RUNNING, Ordering::AcqRel);
+        debug_assert_eq!(prev & (SCHEDULED | RUNNING), SCHEDULED, "a queued task");
+        if prev & CLOSED != 0 {
+            // SAFETY: on the owning thread, with `RUNNING` set; the reference is ours.
+            unsafe {
+                finish(ptr, h);
+                release(ptr);
+            }
+            return;
+        }
+        /// If the poll unwinds, the task is left finished (its future is leaked: dropping it
+        /// while unwinding could panic again) and the queue's reference is given up.
+        struct Unwind(NonNull<Header>);
+        impl Drop for Unwind {
+            fn drop(&mut self) {
+                // SAFETY: the run's reference keeps the task alive until `release`.
+                unsafe {
+                    header(self.0).state.fetch_or(DONE, Ordering::AcqRel);
+                    release(self.0);
+                }
+            }
+        }
+        let unwind = Unwind(ptr);
+        // A borrowed waker: it holds no reference of its own, the run's keeps the task.
+        // SAFETY: the waker table's functions uphold `RawWaker`'s contract for this data.
+        let waker = ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(ptr)) });
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: on the owning thread; `DONE` is clear (it is set only with `RUNNING`).
+        let poll = unsafe { (h.vtable.poll)(ptr, &mut cx) };
+        std::mem::forget(unwind);
+        if poll.is_ready() || h.state.load(Ordering::Relaxed) & CLOSED != 0 {
+            // Finished, or cancelled while running (only this thread cancels).
+            // SAFETY: as above.
+            unsafe {
+                finish(ptr, h);
+                release(ptr);
+            }
+            return;
+        }
+        let prev = h.state.fetch_and(!RUNNING, Ordering::AcqRel);
+        if prev & SCHEDULED != 0 {
+            // Woken while it ran: queued again, with this reference.
+            queue(ptr, h);
+        } else {
+            // SAFETY: the reference is ours.
+            unsafe { release(ptr) };
+        }
+    }
+
+    /// Drops the task's future without polling it (the hub is going away). Called on the
+    /// task's thread.
+    pub(crate) fn close(self) {
+        let ptr = ManuallyDrop::new(self).0;
+        // SAFETY: this reference keeps the task alive.
+        let h = unsafe { header(ptr) };
+        let prev = h.state.fetch_or(RUNNING | CLOSED, Ordering::AcqRel);
+        // SAFETY: on the owning thread, with `RUNNING` now set.
+        unsafe {
+            if prev & RUNNING == 0 {
+                finish(ptr, h);
+            }
+            release(ptr);
+        }
+    }
+}
+
+/// Marks the task finished and drops its future, then the future's local reference.
+///
+/// # Safety
+///
+/// On the owning thread, `ptr` is a live task with `RUNNING` set and `DONE` clear.
+unsafe fn finish(ptr: NonNull<Header>, h: &Header) {
+    h.state.fetch_or(DONE, Ordering::AcqRel);
+    // SAFETY: see above; the future is dropped once, here.
+    unsafe {
+        (h.vtable.drop_future)(ptr);
+        release_local(ptr);
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // Not run: only its reference goes (on its own thread, `close` drops the future).
+        // SAFETY: the reference is ours.
+        unsafe { release(self.0) };
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TaskRef").field(&self.0).finish()
+    }
+}
+
+/// The right to cancel a greenlet's task: dropping it cancels the task, [`detach`](Task::detach)
+/// lets it run to the end. A cancelled task drops its future when the hub next runs it (at
+/// once if it was not queued or running: it is queued then, as a wake-up would).
+///
+/// This is a building block of `greenery-hub`'s greenlets; use those instead.
+pub struct Task {
+    ptr: NonNull<Header>,
+    /// A local reference: `!Send`, as cancelling is the owning thread's.
+    _local: PhantomData<Rc<()>>,
+}
+
+impl Task {
+    /// Lets the task run to its end: drops this handle without cancelling it.
+    pub fn detach(self) {
+        let ptr = ManuallyDrop::new(self).ptr;
+        // SAFETY: the handle's local reference, given up on the owning thread.
+        unsafe { release_local(ptr) };
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // SAFETY: the handle's local reference keeps the task alive, on its owning thread.
+        let h = unsafe { header(self.ptr) };
+        let prev = h.state.fetch_or(CLOSED | SCHEDULED, Ordering::AcqRel);
+        if prev & (SCHEDULED | RUNNING) == 0 {
+            // SAFETY: the handle keeps it alive; the new reference goes with the queue entry.
+            unsafe { acquire(self.ptr) };
+            queue(self.ptr, h);
+        }
+        // SAFETY: the handle's local reference, given up.
+        unsafe { release_local(self.ptr) };
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Task").field(&self.ptr).finish()
+    }
+}
+
+/// A counted handle to a value that lives in a task's allocation (a greenlet's state beside
+/// its future), like an `Rc`: the value is dropped with the last handle, and the task's
+/// future holds one while it is alive.
+///
+/// [`map`](Shared::map) makes a handle to part of the value, or to the value as a trait
+/// object, that keeps the whole value alive.
+///
+/// This is a building block of `greenery-hub`'s greenlets; use those instead.
+pub struct Shared<I: ?Sized> {
+    ptr: NonNull<Header>,
+    value: NonNull<I>,
+    /// A local reference (`!Send`, `!Sync`), which may drop an `I`.
+    _local: PhantomData<(Rc<()>, I)>,
+}
+
+impl<I: 'static> Shared<I> {
+    /// A value in an allocation of its own, with no future (the thread's main greenlet).
+    pub fn new(value: I) -> Shared<I> {
+        // `RUNNING | DONE`: never queued; a cancel does nothing.
+        let ptr = TaskCell::<I, std::future::Pending<()>>::allocate(value, RUNNING | DONE, None);
+        Shared::from_header(ptr)
+    }
+
+    /// A handle to the value of `ptr`, taking over the local reference of its allocation.
+    fn from_header(ptr: NonNull<Header>) -> Shared<I> {
+        // The value's offset in `TaskCell<I, F>` does not depend on `F` (`repr(C)`, the
+        // future comes after it).
+        let value = ptr.cast::<TaskCell<I, ()>>().as_ptr();
+        // SAFETY: `ptr` is a live `TaskCell<I, _>`; only the field's address is taken.
+        let value = unsafe { std::ptr::addr_of_mut!((*value).value) };
+        Shared {
+            ptr,
+            value: NonNull::new(value.cast::<I>()).expect("a field of a live allocation"),
+            _local: PhantomData,
+        }
+    }
+}
+
+impl<I: ?Sized> Shared<I> {
+    /// Whether both handles are to the same allocation.
+    pub fn ptr_eq(a: &Shared<I>, b: &Shared<I>) -> bool {
+        a.ptr == b.ptr
+    }
+
+    /// The allocation's address: an identity while it lives.
+    pub fn addr(this: &Shared<I>) -> usize {
+        this.ptr.as_ptr() as usize
+    }
+
+    /// A handle to what `f` borrows from the value (a part of it, or the value as a trait
+    /// object), which keeps the whole value alive.
+    pub fn map<J: ?Sized>(this: Shared<I>, f: impl FnOnce(&I) -> &J) -> Shared<J> {
+        let value = NonNull::from(f(&this));
+        let this = ManuallyDrop::new(this);
+        Shared {
+            ptr: this.ptr,
+            value,
+            _local: PhantomData,
+        }
+    }
+}
+
+impl<I: ?Sized> std::ops::Deref for Shared<I> {
+    type Target = I;
+
+    fn deref(&self) -> &I {
+        // SAFETY: the handle's local reference keeps the value alive and in place.
+        unsafe { self.value.as_ref() }
+    }
+}
+
+impl<I: ?Sized> Clone for Shared<I> {
+    fn clone(&self) -> Shared<I> {
+        // SAFETY: on the owning thread (`Shared` is `!Send`), `self` holds a local reference.
+        unsafe { acquire_local(self.ptr) };
+        Shared {
+            ptr: self.ptr,
+            value: self.value,
+            _local: PhantomData,
+        }
+    }
+}
+
+impl<I: ?Sized> Drop for Shared<I> {
+    fn drop(&mut self) {
+        // SAFETY: the handle's local reference, given up on the owning thread.
+        unsafe { release_local(self.ptr) };
+    }
+}
+
+impl<I: ?Sized + fmt::Debug> fmt::Debug for Shared<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
