@@ -484,10 +484,26 @@ impl fmt::Debug for Task {
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct Shared<I: ?Sized> {
-    ptr: NonNull<Header>,
+    /// The value, inside a `TaskCell`: its header is found from it (see `header_of`), so a
+    /// handle to a sized value is one pointer.
     value: NonNull<I>,
     /// A local reference (`!Send`, `!Sync`), which may drop an `I`.
     _local: PhantomData<(Rc<()>, I)>,
+}
+
+/// The header of the `TaskCell` whose value is at `value`. In a `repr(C)` `TaskCell<I, F>`,
+/// the value follows the header at the header's size rounded up to the value's alignment.
+///
+/// # Safety
+///
+/// `value` is the value of a live `TaskCell`.
+unsafe fn header_of<I: ?Sized>(value: NonNull<I>) -> NonNull<Header> {
+    // SAFETY: the value is live, so its alignment can be read (from its vtable, for a trait
+    // object).
+    let align = std::mem::align_of_val(unsafe { value.as_ref() });
+    let offset = std::mem::size_of::<Header>().next_multiple_of(align);
+    // SAFETY: the header starts `offset` bytes before the value, in the same allocation.
+    unsafe { value.cast::<u8>().sub(offset).cast() }
 }
 
 impl<I: 'static> Shared<I> {
@@ -505,32 +521,44 @@ impl<I: 'static> Shared<I> {
         let value = ptr.cast::<TaskCell<I, ()>>().as_ptr();
         // SAFETY: `ptr` is a live `TaskCell<I, _>`; only the field's address is taken.
         let value = unsafe { std::ptr::addr_of_mut!((*value).value) };
+        let value = NonNull::new(value.cast::<I>()).expect("a field of a live allocation");
+        // SAFETY: `value` is the value of the live `TaskCell` at `ptr`.
+        debug_assert_eq!(unsafe { header_of(value) }, ptr);
         Shared {
-            ptr,
-            value: NonNull::new(value.cast::<I>()).expect("a field of a live allocation"),
+            value,
             _local: PhantomData,
         }
     }
 }
 
 impl<I: ?Sized> Shared<I> {
-    /// Whether both handles are to the same allocation.
+    /// The header of the handle's task.
+    fn header(&self) -> NonNull<Header> {
+        // SAFETY: a handle's value lives in a `TaskCell`, kept alive by the handle.
+        unsafe { header_of(self.value) }
+    }
+
+    /// Whether both handles are to the same value.
     pub fn ptr_eq(a: &Shared<I>, b: &Shared<I>) -> bool {
-        a.ptr == b.ptr
+        std::ptr::addr_eq(a.value.as_ptr(), b.value.as_ptr())
     }
 
-    /// The allocation's address: an identity while it lives.
-    pub fn addr(this: &Shared<I>) -> usize {
-        this.ptr.as_ptr() as usize
-    }
-
-    /// A handle to what `f` borrows from the value (a part of it, or the value as a trait
-    /// object), which keeps the whole value alive.
+    /// A handle to the value as `f` borrows it: the value as a trait object, or a value that
+    /// `f` takes back from one (`downcast_ref`). `f` must return the value itself, at its own
+    /// address: the handle finds its allocation from that address.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `f` returns anything but the value at its own address.
     pub fn map<J: ?Sized>(this: Shared<I>, f: impl FnOnce(&I) -> &J) -> Shared<J> {
         let value = NonNull::from(f(&this));
-        let this = ManuallyDrop::new(this);
+        assert!(
+            std::ptr::addr_eq(value.as_ptr(), this.value.as_ptr()),
+            "Shared::map must return the value itself"
+        );
+        // The handle's local reference passes to the new one.
+        let _ = ManuallyDrop::new(this);
         Shared {
-            ptr: this.ptr,
             value,
             _local: PhantomData,
         }
@@ -549,9 +577,8 @@ impl<I: ?Sized> std::ops::Deref for Shared<I> {
 impl<I: ?Sized> Clone for Shared<I> {
     fn clone(&self) -> Shared<I> {
         // SAFETY: on the owning thread (`Shared` is `!Send`), `self` holds a local reference.
-        unsafe { acquire_local(self.ptr) };
+        unsafe { acquire_local(self.header()) };
         Shared {
-            ptr: self.ptr,
             value: self.value,
             _local: PhantomData,
         }
@@ -561,7 +588,7 @@ impl<I: ?Sized> Clone for Shared<I> {
 impl<I: ?Sized> Drop for Shared<I> {
     fn drop(&mut self) {
         // SAFETY: the handle's local reference, given up on the owning thread.
-        unsafe { release_local(self.ptr) };
+        unsafe { release_local(self.header()) };
     }
 }
 
