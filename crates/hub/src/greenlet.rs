@@ -29,7 +29,7 @@ use greenery_runtime::__private::{
     Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
 use greenery_runtime::{
-    GreenletId, GreenletInfo, Identity, InfoRef, Shared, Task, Timeout, WaitingOn,
+    GreenletId, GreenletInfo, Identity, InfoRef, Shared, SharedDyn, Task, Timeout, WaitingOn,
 };
 use smallvec::SmallVec;
 
@@ -1133,7 +1133,7 @@ impl<T: 'static> Greenlet<T> {
     /// the greenlet's handles, so holding it allocates nothing.
     #[doc(hidden)]
     pub fn member(&self) -> Member {
-        Member(Shared::map(self.inner.clone(), |inner| {
+        Member(Shared::erase(self.inner.clone(), |inner| {
             inner as &dyn AnyGreenlet
         }))
     }
@@ -1154,7 +1154,7 @@ impl<T: 'static> Greenlet<T> {
 /// and waiting for every member needs.
 #[doc(hidden)]
 #[derive(Clone)]
-pub struct Member(Shared<dyn AnyGreenlet>);
+pub struct Member(SharedDyn<dyn AnyGreenlet>);
 
 impl Member {
     /// See [`Greenlet::kill_nowait`].
@@ -1190,25 +1190,25 @@ impl crate::Waitable for Member {
 /// What [`Member`] calls on the greenlet's state, whatever its output type; `this` is the
 /// member's own handle, from which the typed greenlet is taken back.
 trait AnyGreenlet: Identity + std::any::Any {
-    fn kill_nowait(&self, this: &Shared<dyn AnyGreenlet>);
+    fn kill_nowait(&self, this: &SharedDyn<dyn AnyGreenlet>);
     fn unlink(&self, id: LinkId) -> bool;
-    fn finished(&self, this: &Shared<dyn AnyGreenlet>) -> WaitReady<'static>;
+    fn finished(&self, this: &SharedDyn<dyn AnyGreenlet>) -> WaitReady<'static>;
 }
 
 impl<T: 'static> Inner<T> {
     /// The greenlet of a member's handle (whose state is this `Inner<T>`).
-    fn greenlet(this: &Shared<dyn AnyGreenlet>) -> Greenlet<T> {
-        let inner = Shared::map(this.clone(), |state| {
-            (state as &dyn std::any::Any)
-                .downcast_ref::<Inner<T>>()
-                .expect("a member's handle is to its own greenlet")
+    fn greenlet(this: &SharedDyn<dyn AnyGreenlet>) -> Greenlet<T> {
+        let inner = SharedDyn::downcast(this, |state| {
+            (state as &dyn std::any::Any).downcast_ref::<Inner<T>>()
         });
-        Greenlet { inner }
+        Greenlet {
+            inner: inner.expect("a member's handle is to its own greenlet"),
+        }
     }
 }
 
 impl<T: 'static> AnyGreenlet for Inner<T> {
-    fn kill_nowait(&self, this: &Shared<dyn AnyGreenlet>) {
+    fn kill_nowait(&self, this: &SharedDyn<dyn AnyGreenlet>) {
         Inner::<T>::greenlet(this).kill_nowait();
     }
 
@@ -1216,7 +1216,7 @@ impl<T: 'static> AnyGreenlet for Inner<T> {
         self.state.borrow_mut().unlink(id)
     }
 
-    fn finished(&self, this: &Shared<dyn AnyGreenlet>) -> WaitReady<'static> {
+    fn finished(&self, this: &SharedDyn<dyn AnyGreenlet>) -> WaitReady<'static> {
         let greenlet = Inner::<T>::greenlet(this);
         Box::pin(async move { greenlet.join_linked().await })
     }

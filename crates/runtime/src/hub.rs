@@ -642,6 +642,24 @@ pub(crate) fn hub_alive() -> bool {
     HUB.try_with(|_| ()).is_ok()
 }
 
+/// This thread's hub, to spawn a bare task on (unit tests of the task itself).
+#[cfg(test)]
+pub(crate) fn remote() -> Arc<Remote> {
+    HUB.with(|hub| hub.remote.clone())
+}
+
+/// Runs this thread's queued jobs, those woken from other threads included, until none is
+/// left, without `run`'s loop (no timers, no I/O): for unit tests of the task itself, which
+/// run under Miri.
+#[cfg(test)]
+pub(crate) fn run_queued() {
+    HUB.with(|hub| {
+        while hub.run_one() {
+            hub.take_remote();
+        }
+    });
+}
+
 pub(crate) fn hub_running() -> bool {
     HUB.try_with(|hub| hub.running.get()).unwrap_or(false)
 }

@@ -223,11 +223,11 @@ impl Identity for GreenletInfo {
 /// A counted handle to a greenlet's [`GreenletInfo`], wherever it lives (what
 /// [`current_info`] returns); it dereferences to the `GreenletInfo`.
 #[derive(Clone)]
-pub struct InfoRef(crate::Shared<dyn Identity>);
+pub struct InfoRef(crate::SharedDyn<dyn Identity>);
 
 impl<I: Identity> From<crate::Shared<I>> for InfoRef {
     fn from(carrier: crate::Shared<I>) -> InfoRef {
-        InfoRef(crate::Shared::map(carrier, |carrier| {
+        InfoRef(crate::Shared::erase(carrier, |carrier| {
             carrier as &dyn Identity
         }))
     }

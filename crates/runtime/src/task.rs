@@ -477,33 +477,15 @@ impl fmt::Debug for Task {
 
 /// A counted handle to a value that lives in a task's allocation (a greenlet's state beside
 /// its future), like an `Rc`: the value is dropped with the last handle, and the task's
-/// future holds one while it is alive.
+/// future holds one while it is alive. It is one pointer, to the task.
 ///
-/// [`map`](Shared::map) makes a handle to part of the value, or to the value as a trait
-/// object, that keeps the whole value alive.
+/// [`erase`](Shared::erase) makes a handle to the value as a trait object ([`SharedDyn`]).
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
-pub struct Shared<I: ?Sized> {
-    /// The value, inside a `TaskCell`: its header is found from it (see `header_of`), so a
-    /// handle to a sized value is one pointer.
-    value: NonNull<I>,
+pub struct Shared<I> {
+    ptr: NonNull<Header>,
     /// A local reference (`!Send`, `!Sync`), which may drop an `I`.
     _local: PhantomData<(Rc<()>, I)>,
-}
-
-/// The header of the `TaskCell` whose value is at `value`. In a `repr(C)` `TaskCell<I, F>`,
-/// the value follows the header at the header's size rounded up to the value's alignment.
-///
-/// # Safety
-///
-/// `value` is the value of a live `TaskCell`.
-unsafe fn header_of<I: ?Sized>(value: NonNull<I>) -> NonNull<Header> {
-    // SAFETY: the value is live, so its alignment can be read (from its vtable, for a trait
-    // object).
-    let align = std::mem::align_of_val(unsafe { value.as_ref() });
-    let offset = std::mem::size_of::<Header>().next_multiple_of(align);
-    // SAFETY: the header starts `offset` bytes before the value, in the same allocation.
-    unsafe { value.cast::<u8>().sub(offset).cast() }
 }
 
 impl<I: 'static> Shared<I> {
@@ -513,87 +495,313 @@ impl<I: 'static> Shared<I> {
         let ptr = TaskCell::<I, std::future::Pending<()>>::allocate(value, RUNNING | DONE, None);
         Shared::from_header(ptr)
     }
+}
 
-    /// A handle to the value of `ptr`, taking over the local reference of its allocation.
+impl<I> Shared<I> {
+    /// A handle to the value of `ptr`, taking over one local reference.
     fn from_header(ptr: NonNull<Header>) -> Shared<I> {
-        // The value's offset in `TaskCell<I, F>` does not depend on `F` (`repr(C)`, the
-        // future comes after it).
-        let value = ptr.cast::<TaskCell<I, ()>>().as_ptr();
-        // SAFETY: `ptr` is a live `TaskCell<I, _>`; only the field's address is taken.
-        let value = unsafe { std::ptr::addr_of_mut!((*value).value) };
-        let value = NonNull::new(value.cast::<I>()).expect("a field of a live allocation");
-        // SAFETY: `value` is the value of the live `TaskCell` at `ptr`.
-        debug_assert_eq!(unsafe { header_of(value) }, ptr);
         Shared {
-            value,
+            ptr,
             _local: PhantomData,
         }
     }
-}
 
-impl<I: ?Sized> Shared<I> {
-    /// The header of the handle's task.
-    fn header(&self) -> NonNull<Header> {
-        // SAFETY: a handle's value lives in a `TaskCell`, kept alive by the handle.
-        unsafe { header_of(self.value) }
+    /// Where the value of the task at `ptr` is, if it holds an `I`. Its offset in
+    /// `TaskCell<I, F>` does not depend on `F` (`repr(C)`, the future comes after it).
+    fn value(ptr: NonNull<Header>) -> NonNull<I> {
+        let cell = ptr.cast::<TaskCell<I, ()>>().as_ptr();
+        // SAFETY: only the field's address is computed, inside the allocation of `ptr`.
+        let value = unsafe { std::ptr::addr_of_mut!((*cell).value) };
+        NonNull::new(value.cast::<I>()).expect("a field of a live allocation")
     }
 
     /// Whether both handles are to the same value.
     pub fn ptr_eq(a: &Shared<I>, b: &Shared<I>) -> bool {
-        std::ptr::addr_eq(a.value.as_ptr(), b.value.as_ptr())
+        a.ptr == b.ptr
     }
 
-    /// A handle to the value as `f` borrows it: the value as a trait object, or a value that
-    /// `f` takes back from one (`downcast_ref`). `f` must return the value itself, at its own
-    /// address: the handle finds its allocation from that address.
+    /// A handle to the value as `f` borrows it, as a trait object: `f` must return the value
+    /// itself (`|value| value as &dyn Trait`).
     ///
     /// # Panics
     ///
     /// Panics if `f` returns anything but the value at its own address.
-    pub fn map<J: ?Sized>(this: Shared<I>, f: impl FnOnce(&I) -> &J) -> Shared<J> {
+    pub fn erase<J: ?Sized>(this: Shared<I>, f: impl FnOnce(&I) -> &J) -> SharedDyn<J> {
         let value = NonNull::from(f(&this));
         assert!(
-            std::ptr::addr_eq(value.as_ptr(), this.value.as_ptr()),
-            "Shared::map must return the value itself"
+            std::ptr::addr_eq(value.as_ptr(), Self::value(this.ptr).as_ptr()),
+            "Shared::erase must return the value itself"
         );
         // The handle's local reference passes to the new one.
-        let _ = ManuallyDrop::new(this);
-        Shared {
+        let this = ManuallyDrop::new(this);
+        SharedDyn {
+            ptr: this.ptr,
             value,
             _local: PhantomData,
         }
     }
 }
 
-impl<I: ?Sized> std::ops::Deref for Shared<I> {
+impl<I> std::ops::Deref for Shared<I> {
     type Target = I;
 
     fn deref(&self) -> &I {
+        // SAFETY: the handle's local reference keeps the value alive and in place.
+        unsafe { Self::value(self.ptr).as_ref() }
+    }
+}
+
+impl<I> Clone for Shared<I> {
+    fn clone(&self) -> Shared<I> {
+        // SAFETY: on the owning thread (`Shared` is `!Send`), `self` holds a local reference.
+        unsafe { acquire_local(self.ptr) };
+        Shared::from_header(self.ptr)
+    }
+}
+
+impl<I> Drop for Shared<I> {
+    fn drop(&mut self) {
+        // SAFETY: the handle's local reference, given up on the owning thread.
+        unsafe { release_local(self.ptr) };
+    }
+}
+
+impl<I: fmt::Debug> fmt::Debug for Shared<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A [`Shared`] handle to a value as a trait object (made by [`Shared::erase`]); two
+/// pointers, to the task and to the value.
+///
+/// This is a building block of `greenery-hub`'s greenlets; use those instead.
+pub struct SharedDyn<J: ?Sized> {
+    ptr: NonNull<Header>,
+    value: NonNull<J>,
+    /// A local reference (`!Send`, `!Sync`).
+    _local: PhantomData<(Rc<()>, *const J)>,
+}
+
+impl<J: ?Sized> SharedDyn<J> {
+    /// A typed handle to the value, if `f` finds an `I` at the value's own address
+    /// (`|value| (value as &dyn Any).downcast_ref()`).
+    pub fn downcast<I>(this: &SharedDyn<J>, f: impl FnOnce(&J) -> Option<&I>) -> Option<Shared<I>> {
+        let found = NonNull::from(f(this)?);
+        if found != Shared::<I>::value(this.ptr) {
+            return None;
+        }
+        // SAFETY: on the owning thread, `this` holds a local reference; the new handle's.
+        unsafe { acquire_local(this.ptr) };
+        Some(Shared::from_header(this.ptr))
+    }
+}
+
+impl<J: ?Sized> std::ops::Deref for SharedDyn<J> {
+    type Target = J;
+
+    fn deref(&self) -> &J {
         // SAFETY: the handle's local reference keeps the value alive and in place.
         unsafe { self.value.as_ref() }
     }
 }
 
-impl<I: ?Sized> Clone for Shared<I> {
-    fn clone(&self) -> Shared<I> {
-        // SAFETY: on the owning thread (`Shared` is `!Send`), `self` holds a local reference.
-        unsafe { acquire_local(self.header()) };
-        Shared {
+impl<J: ?Sized> Clone for SharedDyn<J> {
+    fn clone(&self) -> SharedDyn<J> {
+        // SAFETY: on the owning thread (`SharedDyn` is `!Send`), `self` holds a local reference.
+        unsafe { acquire_local(self.ptr) };
+        SharedDyn {
+            ptr: self.ptr,
             value: self.value,
             _local: PhantomData,
         }
     }
 }
 
-impl<I: ?Sized> Drop for Shared<I> {
+impl<J: ?Sized> Drop for SharedDyn<J> {
     fn drop(&mut self) {
         // SAFETY: the handle's local reference, given up on the owning thread.
-        unsafe { release_local(self.header()) };
+        unsafe { release_local(self.ptr) };
     }
 }
 
-impl<I: ?Sized + fmt::Debug> fmt::Debug for Shared<I> {
+impl<J: ?Sized + fmt::Debug> fmt::Debug for SharedDyn<J> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The task's references and states, on their own: these run under Miri too
+    //! (`cargo +nightly miri test -p greenery-runtime --lib task::`), which checks that no
+    //! value is dropped twice, used after it is freed, or leaked.
+
+    use std::cell::Cell;
+    use std::future::poll_fn;
+    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    use super::{Shared, SharedDyn, Task, spawn};
+    use crate::hub::run_queued;
+
+    /// Counts its drops.
+    struct Value(Rc<Cell<u32>>);
+
+    impl Drop for Value {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    type Slot = Arc<Mutex<Option<Waker>>>;
+
+    /// Spawns a task with a `Value` that parks once, leaving its waker in `slot`, then
+    /// finishes; `polls` counts its polls and `dropped` its value's drops.
+    fn parking(
+        slot: &Slot,
+        polls: &Rc<Cell<u32>>,
+        dropped: &Rc<Cell<u32>>,
+    ) -> (Shared<Value>, Task) {
+        let (slot, polls) = (slot.clone(), polls.clone());
+        spawn(crate::hub::remote(), Value(dropped.clone()), move |_| {
+            poll_fn(move |cx| {
+                polls.set(polls.get() + 1);
+                if polls.get() == 1 {
+                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+        })
+    }
+
+    #[test]
+    fn a_task_runs_to_its_end_and_its_value_goes_with_the_last_handle() {
+        let (slot, polls, dropped) = (Slot::default(), Rc::default(), Rc::default());
+        let (value, task) = parking(&slot, &polls, &dropped);
+        task.detach();
+        run_queued();
+        assert_eq!(polls.get(), 1);
+        slot.lock().unwrap().take().unwrap().wake();
+        run_queued();
+        assert_eq!(polls.get(), 2);
+        let copy = value.clone();
+        assert!(Shared::ptr_eq(&value, &copy));
+        drop(value);
+        assert_eq!(dropped.get(), 0);
+        drop(copy);
+        assert_eq!(dropped.get(), 1);
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_queues_the_task_and_its_waker_can_outlive_it() {
+        let (slot, polls, dropped) = (Slot::default(), Rc::default(), Rc::default());
+        let (value, task) = parking(&slot, &polls, &dropped);
+        task.detach();
+        run_queued();
+        let waker = slot.lock().unwrap().take().unwrap();
+        let keep = waker.clone();
+        std::thread::spawn(move || waker.wake()).join().unwrap();
+        run_queued();
+        assert_eq!(polls.get(), 2);
+        drop(value);
+        assert_eq!(dropped.get(), 1);
+        // The last reference, a waker, frees the task on another thread.
+        std::thread::spawn(move || {
+            keep.wake_by_ref();
+            drop(keep);
+        })
+        .join()
+        .unwrap();
+        run_queued();
+        assert_eq!(polls.get(), 2);
+    }
+
+    #[test]
+    fn a_cancelled_task_drops_its_future_unpolled_when_it_runs() {
+        let (slot, polls, dropped) = (Slot::default(), Rc::default(), Rc::default());
+        let (value, task) = parking(&slot, &polls, &dropped);
+        drop(task);
+        run_queued();
+        assert_eq!(polls.get(), 0);
+        drop(value);
+        assert_eq!(dropped.get(), 1);
+    }
+
+    #[test]
+    fn a_parked_task_cancelled_is_queued_and_a_late_wake_does_nothing() {
+        let (slot, polls, dropped) = (Slot::default(), Rc::default(), Rc::default());
+        let (value, task) = parking(&slot, &polls, &dropped);
+        run_queued();
+        drop(task);
+        run_queued();
+        slot.lock().unwrap().take().unwrap().wake();
+        run_queued();
+        assert_eq!(polls.get(), 1);
+        drop(value);
+        assert_eq!(dropped.get(), 1);
+    }
+
+    #[test]
+    fn a_task_woken_while_it_runs_runs_again() {
+        let polls = Rc::new(Cell::new(0));
+        let p = polls.clone();
+        let (_, task) = spawn(crate::hub::remote(), (), move |_| {
+            poll_fn(move |cx| {
+                p.set(p.get() + 1);
+                if p.get() < 3 {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+        });
+        task.detach();
+        run_queued();
+        assert_eq!(polls.get(), 3);
+    }
+
+    #[test]
+    fn a_task_cancelled_while_it_runs_drops_its_future_after_the_poll() {
+        let polls = Rc::new(Cell::new(0));
+        let own: Rc<Cell<Option<Task>>> = Rc::default();
+        let (p, o) = (polls.clone(), own.clone());
+        let (_, task) = spawn(crate::hub::remote(), (), move |_| {
+            poll_fn(move |cx| {
+                p.set(p.get() + 1);
+                cx.waker().wake_by_ref();
+                drop(o.take());
+                Poll::<()>::Pending
+            })
+        });
+        own.set(Some(task));
+        run_queued();
+        assert_eq!(polls.get(), 1);
+        assert!(own.take().is_none());
+    }
+
+    #[test]
+    fn a_handle_is_erased_to_a_trait_object_and_taken_back() {
+        let dropped = Rc::new(Cell::new(0));
+        let value = Shared::new(Value(dropped.clone()));
+        let any = Shared::erase(value.clone(), |v| v as &dyn std::any::Any);
+        assert!(SharedDyn::downcast(&any, |v| v.downcast_ref::<u64>()).is_none());
+        let back = SharedDyn::downcast(&any, |v| v.downcast_ref::<Value>()).unwrap();
+        assert!(Shared::ptr_eq(&value, &back));
+        drop((value, any));
+        assert_eq!(dropped.get(), 0);
+        drop(back);
+        assert_eq!(dropped.get(), 1);
+    }
+
+    #[test]
+    #[should_panic = "Shared::erase must return the value itself"]
+    fn a_handle_is_erased_only_to_the_value_itself() {
+        let value = Shared::new((1u64, 2u64));
+        let _ = Shared::erase(value, |v| &v.1 as &dyn std::fmt::Debug);
     }
 }
