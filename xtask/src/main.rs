@@ -32,6 +32,8 @@ Tasks:
   test                          the workspace tests (cargo-nextest if installed, then doctests)
   soak                          the reliability suite in release with GREENERY_SOAK=1 (nextest if
                                 installed), timed; minutes, so not part of ci
+  miri                          the unit tests of greenery's task (its only unsafe code) under Miri;
+                                needs `rustup toolchain install nightly --component miri`
   doc [--open] [--private]      the docs, with rustdoc warnings denied
   examples [--bless] [NAME...]  run the examples; compare stdout with examples/expected/<name>.out
                                 (--bless rewrites the .out files)
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(rest),
         Some("test") => no_args("test", rest).and_then(|()| ci::test()),
         Some("soak") => soak::run(rest),
+        Some("miri") => miri(rest),
         Some("doc") => doc(rest),
         Some("examples") => examples::run(rest),
         Some("demo") => examples::demo(rest),
@@ -65,6 +68,37 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `cargo xtask miri`: `greenery-runtime`'s task tests under Miri, which checks the task's
+/// `unsafe` code for use after free, double drops, leaks and data races. Not a CI step: Miri
+/// needs a nightly toolchain, and CI has the stable one only.
+fn miri(args: &[String]) -> Result {
+    no_args("miri", args)?;
+    let rustup = |args: &[&str]| {
+        let mut cmd = Command::new("rustup");
+        cmd.args(["run", "nightly", "cargo", "miri"]).args(args);
+        cmd.current_dir(project_root());
+        cmd
+    };
+    let found = rustup(&["--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        return Err("Miri is not installed: run \
+             `rustup toolchain install nightly --component miri`"
+            .into());
+    }
+    let test = ["test", "-p", "greenery-runtime", "--lib", "task::"];
+    eprintln!("$ rustup run nightly cargo miri {}", test.join(" "));
+    let status = rustup(&test).status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("Miri found a problem ({status})").into())
     }
 }
 

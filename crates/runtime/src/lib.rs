@@ -1,9 +1,9 @@
 //! The per-thread hub of greenery: a smol task queue, greenlet identity, sleep and timeouts.
 //!
 //! This crate is the thin layer between smol and the rest of greenery. It owns the one semantic
-//! thread-local of the project, the *hub*: a FIFO run queue of [async-task](async_task) tasks
-//! (the task crate under smol's executors) that runs every greenlet of the thread, in the order
-//! gevent runs them. Most users reach it
+//! thread-local of the project, the *hub*: a FIFO run queue of tasks (each greenlet one
+//! allocation, its state beside its future) that runs every greenlet of the thread, in the
+//! order gevent runs them. Most users reach it
 //! through the `greenery` facade (`greenery::run`, `greenery::sleep`, `greenery::timeout`); the
 //! `Greenlet` handle itself lives in `greenery-hub`.
 //!
