@@ -110,8 +110,8 @@ pub struct Greenlet<T> {
     inner: Shared<Inner<T>>,
 }
 
-/// A greenlet's identity and state, in one allocation with its future: the hub tracks it as the greenlet's
-/// [`Identity`].
+/// A greenlet's identity and state, in one allocation with its future: the hub tracks it as
+/// the greenlet's [`Identity`].
 struct Inner<T> {
     info: GreenletInfo,
     state: RefCell<State<T>>,
