@@ -301,19 +301,16 @@ where
     F: Future<Output = ()> + 'static,
 {
     let ptr = TaskCell::<I, F>::allocate(value, 0, Some(remote));
-    let shared = Shared::from_header(ptr);
+    let shared = Shared::from_local(Local::adopt(ptr));
     let future = make(&shared);
     let cell = ptr.cast::<TaskCell<I, F>>().as_ptr();
     // SAFETY: the task is new and on this thread; no one polls or borrows its empty slot.
     unsafe { *(*cell).future.get() = Some(future) };
-    // SAFETY: `shared` is a local reference. One more for the future, one for the `Task`.
-    unsafe {
-        acquire_local(ptr);
-        acquire_local(ptr);
-    }
+    // SAFETY: `shared` holds a local reference. This one is the future's, given up when it
+    // is dropped (`finish`).
+    unsafe { acquire_local(ptr) };
     let task = Task {
-        ptr,
-        _local: PhantomData,
+        local: Some(shared.local.clone()),
     };
     // SAFETY: `shared` keeps the task alive.
     unsafe { wake_by_ref(ptr) };
@@ -434,44 +431,76 @@ impl fmt::Debug for TaskRef {
     }
 }
 
+/// One local reference to a task: counted on creation and clone, given up on drop. It is
+/// `!Send`: local references live on the owning thread.
+struct Local {
+    ptr: NonNull<Header>,
+    _not_send: PhantomData<Rc<()>>,
+}
+
+impl Local {
+    /// Takes over one local reference to the task at `ptr`, already counted.
+    fn adopt(ptr: NonNull<Header>) -> Local {
+        Local {
+            ptr,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Clone for Local {
+    fn clone(&self) -> Local {
+        // SAFETY: on the owning thread (`Local` is `!Send`), `self` holds a local reference.
+        unsafe { acquire_local(self.ptr) };
+        Local::adopt(self.ptr)
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // SAFETY: the local reference, given up on the owning thread.
+        unsafe { release_local(self.ptr) };
+    }
+}
+
 /// The right to cancel a greenlet's task: dropping it cancels the task, [`detach`](Task::detach)
 /// lets it run to the end. A cancelled task drops its future when the hub next runs it (at
 /// once if it was not queued or running: it is queued then, as a wake-up would).
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct Task {
-    ptr: NonNull<Header>,
-    /// A local reference: `!Send`, as cancelling is the owning thread's.
-    _local: PhantomData<Rc<()>>,
+    /// `None` once detached.
+    local: Option<Local>,
 }
 
 impl Task {
     /// Lets the task run to its end: drops this handle without cancelling it.
-    pub fn detach(self) {
-        let ptr = ManuallyDrop::new(self).ptr;
-        // SAFETY: the handle's local reference, given up on the owning thread.
-        unsafe { release_local(ptr) };
+    pub fn detach(mut self) {
+        self.local = None;
     }
 }
 
 impl Drop for Task {
     fn drop(&mut self) {
+        let Some(local) = &self.local else {
+            return;
+        };
         // SAFETY: the handle's local reference keeps the task alive, on its owning thread.
-        let h = unsafe { header(self.ptr) };
+        let h = unsafe { header(local.ptr) };
         let prev = h.state.fetch_or(CLOSED | SCHEDULED, Ordering::AcqRel);
         if prev & (SCHEDULED | RUNNING) == 0 {
             // SAFETY: the handle keeps it alive; the new reference goes with the queue entry.
-            unsafe { acquire(self.ptr) };
-            queue(self.ptr, h);
+            unsafe { acquire(local.ptr) };
+            queue(local.ptr, h);
         }
-        // SAFETY: the handle's local reference, given up.
-        unsafe { release_local(self.ptr) };
     }
 }
 
 impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Task").field(&self.ptr).finish()
+        f.debug_tuple("Task")
+            .field(&self.local.as_ref().map(|local| local.ptr))
+            .finish()
     }
 }
 
@@ -483,9 +512,9 @@ impl fmt::Debug for Task {
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct Shared<I> {
-    ptr: NonNull<Header>,
-    /// A local reference (`!Send`, `!Sync`), which may drop an `I`.
-    _local: PhantomData<(Rc<()>, I)>,
+    local: Local,
+    /// May drop an `I`.
+    _value: PhantomData<I>,
 }
 
 impl<I: 'static> Shared<I> {
@@ -493,16 +522,16 @@ impl<I: 'static> Shared<I> {
     pub fn new(value: I) -> Shared<I> {
         // `RUNNING | DONE`: never queued; a cancel does nothing.
         let ptr = TaskCell::<I, std::future::Pending<()>>::allocate(value, RUNNING | DONE, None);
-        Shared::from_header(ptr)
+        Shared::from_local(Local::adopt(ptr))
     }
 }
 
 impl<I> Shared<I> {
-    /// A handle to the value of `ptr`, taking over one local reference.
-    fn from_header(ptr: NonNull<Header>) -> Shared<I> {
+    /// A handle to the value of the task of `local`, which must hold an `I`.
+    fn from_local(local: Local) -> Shared<I> {
         Shared {
-            ptr,
-            _local: PhantomData,
+            local,
+            _value: PhantomData,
         }
     }
 
@@ -517,7 +546,7 @@ impl<I> Shared<I> {
 
     /// Whether both handles are to the same value.
     pub fn ptr_eq(a: &Shared<I>, b: &Shared<I>) -> bool {
-        a.ptr == b.ptr
+        a.local.ptr == b.local.ptr
     }
 
     /// A handle to the value as `f` borrows it, as a trait object: `f` must return the value
@@ -529,15 +558,12 @@ impl<I> Shared<I> {
     pub fn erase<J: ?Sized>(this: Shared<I>, f: impl FnOnce(&I) -> &J) -> SharedDyn<J> {
         let value = NonNull::from(f(&this));
         assert!(
-            std::ptr::addr_eq(value.as_ptr(), Self::value(this.ptr).as_ptr()),
+            std::ptr::addr_eq(value.as_ptr(), Self::value(this.local.ptr).as_ptr()),
             "Shared::erase must return the value itself"
         );
-        // The handle's local reference passes to the new one.
-        let this = ManuallyDrop::new(this);
         SharedDyn {
-            ptr: this.ptr,
+            local: this.local,
             value,
-            _local: PhantomData,
         }
     }
 }
@@ -547,22 +573,13 @@ impl<I> std::ops::Deref for Shared<I> {
 
     fn deref(&self) -> &I {
         // SAFETY: the handle's local reference keeps the value alive and in place.
-        unsafe { Self::value(self.ptr).as_ref() }
+        unsafe { Self::value(self.local.ptr).as_ref() }
     }
 }
 
 impl<I> Clone for Shared<I> {
     fn clone(&self) -> Shared<I> {
-        // SAFETY: on the owning thread (`Shared` is `!Send`), `self` holds a local reference.
-        unsafe { acquire_local(self.ptr) };
-        Shared::from_header(self.ptr)
-    }
-}
-
-impl<I> Drop for Shared<I> {
-    fn drop(&mut self) {
-        // SAFETY: the handle's local reference, given up on the owning thread.
-        unsafe { release_local(self.ptr) };
+        Shared::from_local(self.local.clone())
     }
 }
 
@@ -577,10 +594,8 @@ impl<I: fmt::Debug> fmt::Debug for Shared<I> {
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct SharedDyn<J: ?Sized> {
-    ptr: NonNull<Header>,
+    local: Local,
     value: NonNull<J>,
-    /// A local reference (`!Send`, `!Sync`).
-    _local: PhantomData<(Rc<()>, *const J)>,
 }
 
 impl<J: ?Sized> SharedDyn<J> {
@@ -588,12 +603,8 @@ impl<J: ?Sized> SharedDyn<J> {
     /// (`|value| (value as &dyn Any).downcast_ref()`).
     pub fn downcast<I>(this: &SharedDyn<J>, f: impl FnOnce(&J) -> Option<&I>) -> Option<Shared<I>> {
         let found = NonNull::from(f(this)?);
-        if found != Shared::<I>::value(this.ptr) {
-            return None;
-        }
-        // SAFETY: on the owning thread, `this` holds a local reference; the new handle's.
-        unsafe { acquire_local(this.ptr) };
-        Some(Shared::from_header(this.ptr))
+        (found == Shared::<I>::value(this.local.ptr))
+            .then(|| Shared::from_local(this.local.clone()))
     }
 }
 
@@ -608,20 +619,10 @@ impl<J: ?Sized> std::ops::Deref for SharedDyn<J> {
 
 impl<J: ?Sized> Clone for SharedDyn<J> {
     fn clone(&self) -> SharedDyn<J> {
-        // SAFETY: on the owning thread (`SharedDyn` is `!Send`), `self` holds a local reference.
-        unsafe { acquire_local(self.ptr) };
         SharedDyn {
-            ptr: self.ptr,
+            local: self.local.clone(),
             value: self.value,
-            _local: PhantomData,
         }
-    }
-}
-
-impl<J: ?Sized> Drop for SharedDyn<J> {
-    fn drop(&mut self) {
-        // SAFETY: the handle's local reference, given up on the owning thread.
-        unsafe { release_local(self.ptr) };
     }
 }
 
