@@ -309,8 +309,11 @@ where
     // SAFETY: `shared` holds a local reference. This one is the future's, given up when it
     // is dropped (`finish`).
     unsafe { acquire_local(ptr) };
+    // SAFETY: as above; this one is the `Task`'s.
+    unsafe { acquire_local(ptr) };
     let task = Task {
-        local: Some(shared.local.clone()),
+        ptr,
+        _not_send: PhantomData,
     };
     // SAFETY: `shared` keeps the task alive.
     unsafe { wake_by_ref(ptr) };
@@ -469,38 +472,40 @@ impl Drop for Local {
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct Task {
-    /// `None` once detached.
-    local: Option<Local>,
+    /// A local reference, given up by `detach` or (after the cancel) by `drop`. Not a
+    /// `Local`: `detach` gives it up without cancelling, and an `Option<Task>` in every
+    /// greenlet's state stays one pointer.
+    ptr: NonNull<Header>,
+    _not_send: PhantomData<Rc<()>>,
 }
 
 impl Task {
     /// Lets the task run to its end: drops this handle without cancelling it.
-    pub fn detach(mut self) {
-        self.local = None;
+    pub fn detach(self) {
+        let ptr = ManuallyDrop::new(self).ptr;
+        // SAFETY: the handle's local reference, given up on the owning thread.
+        unsafe { release_local(ptr) };
     }
 }
 
 impl Drop for Task {
     fn drop(&mut self) {
-        let Some(local) = &self.local else {
-            return;
-        };
         // SAFETY: the handle's local reference keeps the task alive, on its owning thread.
-        let h = unsafe { header(local.ptr) };
+        let h = unsafe { header(self.ptr) };
         let prev = h.state.fetch_or(CLOSED | SCHEDULED, Ordering::AcqRel);
         if prev & (SCHEDULED | RUNNING) == 0 {
             // SAFETY: the handle keeps it alive; the new reference goes with the queue entry.
-            unsafe { acquire(local.ptr) };
-            queue(local.ptr, h);
+            unsafe { acquire(self.ptr) };
+            queue(self.ptr, h);
         }
+        // SAFETY: the handle's local reference, given up.
+        unsafe { release_local(self.ptr) };
     }
 }
 
 impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Task")
-            .field(&self.local.as_ref().map(|local| local.ptr))
-            .finish()
+        f.debug_tuple("Task").field(&self.ptr).finish()
     }
 }
 
