@@ -19,6 +19,7 @@ use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::marker::PhantomData;
 use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,7 +30,8 @@ use greenery_runtime::__private::{
     Caught, Ending, Notifier, Policy, Turn, catch, parked, report, schedule, thread_tag,
 };
 use greenery_runtime::{
-    GreenletId, GreenletInfo, Identity, InfoRef, Shared, SharedDyn, Task, Timeout, WaitingOn,
+    GreenletId, GreenletInfo, Identity, InfoRef, Shared, SharedDyn, Task, TaskFuture, Timeout,
+    WaitingOn,
 };
 use smallvec::SmallVec;
 
@@ -119,11 +121,8 @@ struct Inner<T> {
 
 struct State<T> {
     outcome: Outcome<T>,
-    /// The greenlet's task, until it finishes (detached then) or a kill takes it to drop it.
-    task: Option<Task>,
     /// The links not notified yet, in registration order.
     links: Links<T>,
-    next_link: u64,
     /// gevent's `_notifier`: a pass over the links is pending or running. While the greenlet
     /// is finished and has links, one is (or the thread is exiting).
     notifier: Notifier<State<T>>,
@@ -134,6 +133,8 @@ struct State<T> {
 enum Outcome<T> {
     NotStarted,
     Running,
+    /// Started, and a kill took its task to cancel it: it has not finished yet.
+    Dying,
     Value(T),
     /// Finished with a value, which `take` moved out.
     Taken,
@@ -152,7 +153,10 @@ impl<T> State<T> {
     }
 
     fn finished(&self) -> bool {
-        !matches!(self.outcome, Outcome::NotStarted | Outcome::Running)
+        !matches!(
+            self.outcome,
+            Outcome::NotStarted | Outcome::Running | Outcome::Dying
+        )
     }
 
     fn error(&self) -> Option<GreenletError> {
@@ -166,8 +170,12 @@ impl<T> State<T> {
 
     /// Registers `link` at the back of the links.
     fn push_link(&mut self, link: Link<T>) -> LinkId {
-        let id = LinkId(self.next_link);
-        self.next_link += 1;
+        thread_local! {
+            // GLOBAL: part of the hub's state, like greenlet ids: a link's id is unique on its
+            // thread, so no greenlet carries a counter of its own.
+            static NEXT: Cell<u64> = const { Cell::new(0) };
+        }
+        let id = LinkId(NEXT.with(|next| next.replace(next.get() + 1)));
         self.links.push((id, link));
         id
     }
@@ -380,17 +388,17 @@ where
         info: GreenletInfo::new_at(spawned_at),
         state: RefCell::new(State {
             outcome: Outcome::NotStarted,
-            task: None,
             links: SmallVec::new(),
-            next_link: 0,
             notifier: Notifier::new(),
         }),
     };
-    let (inner, task) = greenery_runtime::spawn_tracked(inner, |inner| Body {
-        greenlet: inner.clone(),
+    let body = Body {
         future: Some(future),
-    });
-    inner.state.borrow_mut().task = Some(task);
+        _value: PhantomData,
+    };
+    // A kill makes a `Task` of its own to cancel the greenlet's (`Shared::task`).
+    let (inner, task) = greenery_runtime::spawn_tracked(inner, body);
+    task.detach();
     Greenlet { inner }
 }
 
@@ -425,38 +433,24 @@ where
 pin_project_lite::pin_project! {
     /// The spawned future: runs the user's future, catches its panic, and records how the
     /// greenlet finished. Dropped unfinished, it records a kill.
-    struct Body<T: 'static, F> {
-        greenlet: Shared<Inner<T>>,
+    ///
+    /// It lives in the greenlet's task beside the greenlet's state, which the task hands it
+    /// ([`TaskFuture`]): it holds no handle of its own.
+    struct Body<T, F> {
         #[pin]
         future: Option<F>,
-    }
-
-    impl<T: 'static, F> PinnedDrop for Body<T, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            if this.future.is_some() {
-                // Killed at an await point (or before it started): drop the future here, while
-                // this greenlet is still the current one, so destructors see it.
-                let error = match catch(|| this.future.set(None)) {
-                    Ok(()) => GreenletError::Killed,
-                    Err(caught) => panicked(this.greenlet, &caught),
-                };
-                finish(this.greenlet, Err(error));
-            }
-        }
+        _value: PhantomData<fn() -> T>,
     }
 }
 
-impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<T: 'static, F: Future<Output = T>> TaskFuture<Inner<T>> for Body<T, F> {
+    fn poll(self: Pin<&mut Self>, greenlet: &Shared<Inner<T>>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
         {
-            let mut state = this.greenlet.state.borrow_mut();
+            let mut state = greenlet.state.borrow_mut();
             if let Outcome::NotStarted = state.outcome {
                 state.outcome = Outcome::Running;
             }
@@ -464,15 +458,28 @@ impl<T: 'static, F: Future<Output = T>> Future for Body<T, F> {
         let outcome = match catch(|| future.poll(cx)) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
-            Err(caught) => Err(panicked(this.greenlet, &caught)),
+            Err(caught) => Err(panicked(greenlet, &caught)),
         };
         if let Err(caught) = catch(|| this.future.set(None)) {
             // A destructor panicked after the future finished: the greenlet failed.
-            finish(this.greenlet, Err(panicked(this.greenlet, &caught)));
+            finish(greenlet, Err(panicked(greenlet, &caught)));
             return Poll::Ready(());
         }
-        finish(this.greenlet, outcome);
+        finish(greenlet, outcome);
         Poll::Ready(())
+    }
+
+    fn dropping(self: Pin<&mut Self>, greenlet: &Shared<Inner<T>>) {
+        let mut this = self.project();
+        if this.future.is_some() {
+            // Killed at an await point (or before it started): drop the future here, while
+            // this greenlet is still the current one, so destructors see it.
+            let error = match catch(|| this.future.set(None)) {
+                Ok(()) => GreenletError::Killed,
+                Err(caught) => panicked(greenlet, &caught),
+            };
+            finish(greenlet, Err(error));
+        }
     }
 }
 
@@ -513,9 +520,6 @@ fn finish<T: 'static>(inner: &Shared<Inner<T>>, outcome: Result<T, GreenletError
         Err(error) => Outcome::Failed(Box::new(error)),
     };
     debug_assert!(state.finished());
-    if let Some(task) = state.task.take() {
-        task.detach();
-    }
     notify(inner, state);
 }
 
@@ -929,19 +933,23 @@ impl<T: 'static> Greenlet<T> {
     /// that has not started dies now.
     fn victim(&self) -> Victim {
         let mut state = self.inner.state.borrow_mut();
-        if state.finished() {
-            return Victim::Dead;
+        match state.outcome {
+            Outcome::Running => {
+                state.outcome = Outcome::Dying;
+                Victim::Alive(Some(Shared::task(&self.inner)))
+            }
+            Outcome::Dying => Victim::Alive(None),
+            Outcome::NotStarted => {
+                drop(state);
+                // Cancelled before it ever ran: it never will (its task, cancelled, drops its
+                // future unpolled).
+                let task = Shared::task(&self.inner);
+                finish(&self.inner, Err(GreenletError::Killed));
+                drop(task);
+                Victim::Dead
+            }
+            _ => Victim::Dead,
         }
-        let task = state.task.take();
-        if state.started() {
-            return Victim::Alive(task);
-        }
-        drop(state);
-        // Cancelled before it ever ran: it never will (its task, dropped, drops its future
-        // unpolled).
-        finish(&self.inner, Err(GreenletError::Killed));
-        drop(task);
-        Victim::Dead
     }
 
     /// Registers `callback` to run once the greenlet has finished, in any way, and returns an

@@ -17,7 +17,7 @@ use crate::blocking::Watch;
 use crate::ident::GreenletInfo;
 use crate::ident::{self, Identity, InfoRef};
 use crate::run_info::Registry;
-use crate::task::{self, Shared, Task, TaskRef};
+use crate::task::{self, Shared, Task, TaskFuture, TaskRef};
 use crate::testing::Scheduler;
 use crate::timers::Timers;
 
@@ -461,83 +461,88 @@ pub(crate) fn run_pass(pass: Box<dyn Callback>, ended: Option<usize>) {
 }
 
 /// Spawns a greenlet on this thread's hub: a task holding `info` (a [`GreenletInfo`], or the
-/// greenlet's state that carries one, see [`Identity`]) beside the future that `future` builds
-/// from a handle to it, in one allocation. Returns a handle to `info` and the task's [`Task`].
+/// greenlet's state that carries one, see [`Identity`]) beside `future`, in one allocation.
+/// Returns a handle to `info` and the task's [`Task`]. The future is handed `info` when it is
+/// polled and before it is dropped ([`TaskFuture`]; a plain `Future<Output = ()>` ignores it).
 ///
 /// While the future is polled, and while it is dropped (on completion, or when the task is
-/// cancelled by dropping its `Task`, which is how a greenlet is killed),
+/// cancelled by dropping a `Task`, which is how a greenlet is killed),
 /// [`current_info`](crate::current_info) returns `info`. When the future is gone, the
 /// greenlet's local values are dropped too.
 ///
 /// This is the building block of `greenery-hub`'s `spawn`; use that instead.
-pub fn spawn_tracked<I, F>(info: I, future: impl FnOnce(&Shared<I>) -> F) -> (Shared<I>, Task)
+pub fn spawn_tracked<I, F>(info: I, future: F) -> (Shared<I>, Task)
 where
     I: Identity,
-    F: Future<Output = ()> + 'static,
+    F: TaskFuture<I> + 'static,
 {
     HUB.with(|hub| {
         hub.greenlets.set(hub.greenlets.get() + 1);
-        task::spawn(hub.remote.clone(), info, |info| {
-            hub.registry.borrow_mut().insert(info);
-            crate::trace::spawned(info.info());
-            Tracked {
-                info: info.clone(),
-                future: Some(future(info)),
-            }
-        })
+        let tracked = Tracked {
+            future: Some(future),
+        };
+        let (info, task) = task::spawn(hub.remote.clone(), info, tracked);
+        hub.registry.borrow_mut().insert(&info);
+        crate::trace::spawned(info.info());
+        (info, task)
     })
 }
 
 pin_project_lite::pin_project! {
-    struct Tracked<I: Identity, F> {
-        info: Shared<I>,
+    /// A greenlet's future, run as the greenlet (its identity current, inside its span, under
+    /// the blocking watch), and tracked by the hub until it is dropped.
+    struct Tracked<F> {
         #[pin]
         future: Option<F>,
     }
-
-    impl<I: Identity, F> PinnedDrop for Tracked<I, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            {
-                // The future's destructors and the greenlet-locals' run as this greenlet.
-                let _entered = ident::enter(InfoRef::from(this.info.clone()));
-                if this.future.is_some() {
-                    // Killed, or dropped with its hub: inside its span too.
-                    crate::trace::in_span(this.info.info(), || this.future.set(None));
-                }
-                this.info.info().clear_locals();
-            }
-            // The hub may already be gone if the thread is exiting.
-            let _ = HUB.try_with(|hub| {
-                hub.registry.borrow_mut().remove(this.info.info());
-                hub.forget_one();
-            });
-        }
-    }
 }
 
-impl<I: Identity, F: Future> Future for Tracked<I, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+impl<I: Identity, F: TaskFuture<I>> TaskFuture<I> for Tracked<F> {
+    fn poll(self: Pin<&mut Self>, value: &Shared<I>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let info = this.info.info();
+        let info = value.info();
         info.trace.enter();
-        let _entered = ident::enter(InfoRef::from(this.info.clone()));
+        let _entered = ident::enter(InfoRef::from(value.clone()));
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
         let started = HUB.with(|hub| hub.watch.start());
-        let output = crate::trace::in_span(info, || future.poll(cx));
+        let output = crate::trace::in_span(info, || future.poll(value, cx));
         if let Some(started) = started {
             HUB.with(|hub| hub.watch.check(started, info));
         }
         if output.is_ready() {
-            this.future.set(None);
+            drop_future(this.future.as_mut(), value);
             info.clear_locals();
         }
         output
     }
+
+    fn dropping(self: Pin<&mut Self>, value: &Shared<I>) {
+        let mut this = self.project();
+        {
+            // The future's destructors and the greenlet-locals' run as this greenlet.
+            let _entered = ident::enter(InfoRef::from(value.clone()));
+            if this.future.is_some() {
+                // Killed, or dropped with its hub: inside its span too.
+                crate::trace::in_span(value.info(), || drop_future(this.future.as_mut(), value));
+            }
+            value.info().clear_locals();
+        }
+        // The hub may already be gone if the thread is exiting.
+        let _ = HUB.try_with(|hub| {
+            hub.registry.borrow_mut().remove(value.info());
+            hub.forget_one();
+        });
+    }
+}
+
+/// Drops the future in `slot` (if any), after its [`TaskFuture::dropping`].
+fn drop_future<I, F: TaskFuture<I>>(mut slot: Pin<&mut Option<F>>, value: &Shared<I>) {
+    if let Some(future) = slot.as_mut().as_pin_mut() {
+        future.dropping(value);
+    }
+    slot.set(None);
 }
 
 /// Runs `f` with this thread's list of live greenlets.
@@ -889,16 +894,18 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
         due: Cell::new(false),
         waker: RefCell::new(None),
     });
-    let (_, proxy) = task::spawn(hub.remote.clone(), (), |_| {
-        let slot = slot.clone();
+    let proxy_slot = slot.clone();
+    let (_, proxy) = task::spawn(
+        hub.remote.clone(),
+        (),
         poll_fn(move |cx| {
-            slot.due.set(true);
-            if slot.waker.borrow().is_none() {
-                *slot.waker.borrow_mut() = Some(cx.waker().clone());
+            proxy_slot.due.set(true);
+            if proxy_slot.waker.borrow().is_none() {
+                *proxy_slot.waker.borrow_mut() = Some(cx.waker().clone());
             }
             Poll::Pending
-        })
-    });
+        }),
+    );
     let mut future = pin!(future);
     let main = ident::main_info();
     let output = async_io::block_on(async {

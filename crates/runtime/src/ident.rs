@@ -1,7 +1,7 @@
 //! Greenlet identity and greenlet-local storage.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::panic::Location;
 
@@ -80,14 +80,23 @@ pub struct GreenletInfo {
     #[cfg(feature = "tracing")]
     pub(crate) span: tracing::Span,
     /// The name and the greenlet-local values, allocated when first set: most greenlets have
-    /// neither, and every parked greenlet carries this field.
-    extras: RefCell<Option<Box<Extras>>>,
+    /// neither, and every parked greenlet carries this field (one pointer).
+    extras: OnceCell<Box<Extras>>,
 }
 
 #[derive(Default)]
 struct Extras {
-    name: Option<Box<str>>,
-    locals: Locals,
+    name: RefCell<Option<Box<str>>>,
+    locals: RefCell<Locals>,
+}
+
+impl Extras {
+    fn with_locals(locals: Locals) -> Box<Extras> {
+        Box::new(Extras {
+            name: RefCell::default(),
+            locals: RefCell::new(locals),
+        })
+    }
 }
 
 impl GreenletInfo {
@@ -106,20 +115,20 @@ impl GreenletInfo {
     /// function).
     pub fn new_at(spawned_at: &'static Location<'static>) -> GreenletInfo {
         let current = current_info();
-        let extras = current
-            .extras
-            .borrow()
-            .as_ref()
-            .map(|extras| extras.locals.inherited())
-            .filter(|locals| !locals.is_empty())
-            .map(|locals| Box::new(Extras { name: None, locals }));
+        let extras = OnceCell::new();
+        if let Some(current) = current.extras.get() {
+            let inherited = current.locals.borrow().inherited();
+            if !inherited.is_empty() {
+                let _ = extras.set(Extras::with_locals(inherited));
+            }
+        }
         let id = GreenletId::next();
         let info = GreenletInfo {
             id,
             trace: Trace::new(Some(current.id), spawned_at),
             #[cfg(feature = "tracing")]
             span: crate::trace::span(id, Some(current.id), spawned_at),
-            extras: RefCell::new(extras),
+            extras,
         };
         #[cfg(feature = "tracing")]
         crate::trace::renamed(&info, &info.name());
@@ -133,10 +142,10 @@ impl GreenletInfo {
             trace: Trace::new(None, Location::caller()),
             #[cfg(feature = "tracing")]
             span: tracing::Span::none(),
-            extras: RefCell::new(Some(Box::new(Extras {
-                name: Some("MainGreenlet".into()),
-                locals: Locals::default(),
-            }))),
+            extras: OnceCell::from(Box::new(Extras {
+                name: RefCell::new(Some("MainGreenlet".into())),
+                locals: RefCell::default(),
+            })),
         }))
     }
 
@@ -147,18 +156,19 @@ impl GreenletInfo {
 
     /// Returns the greenlet's name: `Greenlet-N` unless set (`MainGreenlet` for the main one).
     pub fn name(&self) -> String {
-        match self.extras.borrow().as_ref().and_then(|e| e.name.as_ref()) {
-            Some(name) => name.to_string(),
-            None => format!("Greenlet-{}", self.id),
-        }
+        let name = self
+            .extras
+            .get()
+            .and_then(|e| e.name.borrow().as_deref().map(String::from));
+        name.unwrap_or_else(|| format!("Greenlet-{}", self.id))
     }
 
     /// Renames the greenlet.
     pub fn set_name(&self, name: impl Into<String>) {
         let name = name.into();
         crate::trace::renamed(self, &name);
-        let mut extras = self.extras.borrow_mut();
-        extras.get_or_insert_with(Box::default).name = Some(name.into_boxed_str());
+        let extras = self.extras.get_or_init(Box::default);
+        *extras.name.borrow_mut() = Some(name.into_boxed_str());
     }
 
     /// Runs `f` with the greenlet's local values.
@@ -167,15 +177,21 @@ impl GreenletInfo {
     ///
     /// Panics if called again from inside `f` for the same greenlet (the values are borrowed).
     pub fn with_locals<R>(&self, f: impl FnOnce(&mut Locals) -> R) -> R {
-        let mut extras = self.extras.borrow_mut();
-        if let Some(extras) = extras.as_mut() {
-            return f(&mut extras.locals);
+        if let Some(extras) = self.extras.get() {
+            return f(&mut extras.locals.borrow_mut());
         }
         // No values yet: allocate only if `f` stores one.
         let mut locals = Locals::default();
         let output = f(&mut locals);
         if !locals.is_empty() {
-            *extras = Some(Box::new(Extras { name: None, locals }));
+            let extras = self.extras.get_or_init(Box::default);
+            let mut mine = extras.locals.borrow_mut();
+            // Empty unless `f` called this again (see "Panics").
+            assert!(
+                mine.is_empty(),
+                "with_locals called from inside its own `f`"
+            );
+            *mine = locals;
         }
         output
     }
@@ -186,9 +202,8 @@ impl GreenletInfo {
         // Take the values out first: a value's destructor may use greenlet-locals itself.
         let old = self
             .extras
-            .borrow_mut()
-            .as_mut()
-            .map(|extras| std::mem::take(&mut extras.locals));
+            .get()
+            .map(|extras| std::mem::take(&mut *extras.locals.borrow_mut()));
         if let Some(old) = old.filter(|locals| !locals.is_empty()) {
             let caught = crate::panic::catch(move || drop(old)).err();
             if let Some(caught) = caught.filter(|_| crate::report_panics()) {

@@ -69,7 +69,7 @@ pub use hub::{Callback, cancel_then, run_callback, spawn_tracked, switch_then};
 #[doc(hidden)]
 pub use ident::{GreenletInfo, Identity, InfoRef, Inherit, Locals, current_info};
 #[doc(hidden)]
-pub use task::{Shared, SharedDyn, Task};
+pub use task::{Shared, SharedDyn, Task, TaskFuture};
 pub use time::{Sleep, Timeout, sleep, timeout};
 
 /// Named futures returned by this crate's functions.

@@ -466,7 +466,7 @@ mod tests {
     /// Spawns a greenlet that waits for a token, then logs `name`.
     fn taker(shared: &Shared, log: &Log, name: &'static str) {
         let (shared, log) = (shared.clone(), log.clone());
-        spawn_tracked(GreenletInfo::new(), |_| async move {
+        spawn_tracked(GreenletInfo::new(), async move {
             let mut ticket: Option<Ticket> = None;
             poll_fn(|cx| {
                 let mut state = lock(&shared);
@@ -496,7 +496,7 @@ mod tests {
     /// Spawns a greenlet that logs `name`.
     fn plain(log: &Log, name: &'static str) {
         let log = log.clone();
-        spawn_tracked(GreenletInfo::new(), |_| async move {
+        spawn_tracked(GreenletInfo::new(), async move {
             log.push(name);
         })
         .1

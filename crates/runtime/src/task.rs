@@ -11,7 +11,7 @@
 //!
 //! # Two kinds of reference
 //!
-//! - *Local* references ([`Shared`] handles, the [`Task`] handle, and the future while it is
+//! - *Local* references ([`Shared`] handles, [`Task`] handles, and the future while it is
 //!   alive) live on the owning thread only (none of them is `Send`) and are counted in a
 //!   `Cell`. When the last one goes, the state is dropped, on the owning thread.
 //! - *Shared* references ([`Waker`]s, and [`TaskRef`]s in a run queue) can be on any thread.
@@ -37,23 +37,24 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering, fence};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use crate::hub::Remote;
 
-const SCHEDULED: usize = 1;
-const RUNNING: usize = 2;
-const CLOSED: usize = 4;
-const DONE: usize = 8;
+const SCHEDULED: u32 = 1;
+const RUNNING: u32 = 2;
+const CLOSED: u32 = 4;
+const DONE: u32 = 8;
 
-/// The start of every task's allocation.
+/// The start of every task's allocation: 32 bytes (the state and the local count share a
+/// word).
 pub(crate) struct Header {
-    state: AtomicUsize,
+    state: AtomicU32,
+    /// `Shared`s, `Task`s, and the future while alive: the owning thread's references.
+    locals: Cell<u32>,
     /// Wakers and queued `TaskRef`s, plus one while any local reference is alive.
     refs: AtomicUsize,
-    /// `Shared`s, the `Task`, and the future while alive: the owning thread's references.
-    locals: Cell<usize>,
     vtable: &'static VTable,
     /// The hub that a wake-up queues the task on; `None` for a state with no future.
     remote: Option<Arc<Remote>>,
@@ -75,7 +76,35 @@ struct TaskCell<I, F> {
     future: UnsafeCell<Option<F>>,
 }
 
-impl<I, F: Future<Output = ()>> TaskCell<I, F> {
+/// A task's future, handed the task's value on every poll and once before it is dropped,
+/// so that it needs no handle of its own to the allocation it lives in (one pointer less in
+/// every greenlet). Every `Future<Output = ()>` is one, and ignores the value.
+///
+/// This is a building block of `greenery-hub`'s greenlets; use those instead.
+pub trait TaskFuture<I> {
+    /// As [`Future::poll`], with a handle to the task's value.
+    fn poll(self: Pin<&mut Self>, value: &Shared<I>, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// Runs once before the future is dropped, whether it finished or was cancelled (or its
+    /// hub is going away), with a handle to the task's value.
+    fn dropping(self: Pin<&mut Self>, value: &Shared<I>) {
+        let _ = value;
+    }
+}
+
+impl<I, F: Future<Output = ()>> TaskFuture<I> for F {
+    fn poll(self: Pin<&mut Self>, _: &Shared<I>, cx: &mut Context<'_>) -> Poll<()> {
+        Future::poll(self, cx)
+    }
+}
+
+/// A handle to the value of the task at `ptr` that counts no reference of its own: the
+/// future's keeps the value alive while the future is polled or dropped.
+fn borrowed<I>(ptr: NonNull<Header>) -> ManuallyDrop<Shared<I>> {
+    ManuallyDrop::new(Shared::from_local(Local::adopt(ptr)))
+}
+
+impl<I, F: TaskFuture<I>> TaskCell<I, F> {
     const VTABLE: VTable = VTable {
         poll: Self::poll,
         drop_future: Self::drop_future,
@@ -94,7 +123,7 @@ impl<I, F: Future<Output = ()>> TaskCell<I, F> {
         let future = unsafe { (*(*cell).future.get()).as_mut() };
         match future {
             // SAFETY: as above, the future is pinned in place until it is dropped.
-            Some(future) => unsafe { Pin::new_unchecked(future) }.poll(cx),
+            Some(future) => unsafe { Pin::new_unchecked(future) }.poll(&borrowed(header), cx),
             None => Poll::Ready(()),
         }
     }
@@ -104,6 +133,11 @@ impl<I, F: Future<Output = ()>> TaskCell<I, F> {
     /// As [`poll`](Self::poll).
     unsafe fn drop_future(header: NonNull<Header>) {
         let cell = header.cast::<Self>().as_ptr();
+        // SAFETY: as in `poll`.
+        if let Some(future) = unsafe { (*(*cell).future.get()).as_mut() } {
+            // SAFETY: as in `poll`.
+            unsafe { Pin::new_unchecked(future) }.dropping(&borrowed(header));
+        }
         // SAFETY: as in `poll`. The future is taken out of its slot's `Option` in place, so it
         // is dropped where it was pinned; a wake-up during its destructor finds `DONE` set.
         unsafe { *(*cell).future.get() = None };
@@ -129,19 +163,24 @@ impl<I, F: Future<Output = ()>> TaskCell<I, F> {
         drop(unsafe { Box::from_raw(header.cast::<Self>().as_ptr()) });
     }
 
-    /// Allocates a cell holding `value`, no future, `state`, one local reference and the
+    /// Allocates a cell holding `value`, `future`, `state`, one local reference and the
     /// shared one that stands for the local ones.
-    fn allocate(value: I, state: usize, remote: Option<Arc<Remote>>) -> NonNull<Header> {
+    fn allocate(
+        value: I,
+        future: Option<F>,
+        state: u32,
+        remote: Option<Arc<Remote>>,
+    ) -> NonNull<Header> {
         let cell = Box::new(TaskCell {
             header: Header {
-                state: AtomicUsize::new(state),
-                refs: AtomicUsize::new(1),
+                state: AtomicU32::new(state),
                 locals: Cell::new(1),
+                refs: AtomicUsize::new(1),
                 vtable: &Self::VTABLE,
                 remote,
             },
             value: ManuallyDrop::new(value),
-            future: UnsafeCell::new(None::<F>),
+            future: UnsafeCell::new(future),
         });
         NonNull::from(Box::leak(cell)).cast()
     }
@@ -198,6 +237,10 @@ unsafe fn release(ptr: NonNull<Header>) {
 unsafe fn acquire_local(ptr: NonNull<Header>) {
     // SAFETY: see above.
     let locals = &unsafe { header(ptr) }.locals;
+    if locals.get() == u32::MAX {
+        // As `Rc`: so many handles (leaked, surely) that the count would wrap.
+        std::process::abort();
+    }
     locals.set(locals.get() + 1);
 }
 
@@ -289,23 +332,15 @@ unsafe fn waker_drop(data: *const ()) {
     unsafe { release(NonNull::new_unchecked(data.cast_mut().cast::<Header>())) };
 }
 
-/// Spawns a task holding `value` and the future that `make` builds (given a handle to the
-/// value), and queues it on the hub of `remote`, which must be this thread's.
-pub(crate) fn spawn<I, F>(
-    remote: Arc<Remote>,
-    value: I,
-    make: impl FnOnce(&Shared<I>) -> F,
-) -> (Shared<I>, Task)
+/// Spawns a task holding `value` and `future`, and queues it on the hub of `remote`, which
+/// must be this thread's.
+pub(crate) fn spawn<I, F>(remote: Arc<Remote>, value: I, future: F) -> (Shared<I>, Task)
 where
     I: 'static,
-    F: Future<Output = ()> + 'static,
+    F: TaskFuture<I> + 'static,
 {
-    let ptr = TaskCell::<I, F>::allocate(value, 0, Some(remote));
+    let ptr = TaskCell::<I, F>::allocate(value, Some(future), 0, Some(remote));
     let shared = Shared::from_local(Local::adopt(ptr));
-    let future = make(&shared);
-    let cell = ptr.cast::<TaskCell<I, F>>().as_ptr();
-    // SAFETY: the task is new and on this thread; no one polls or borrows its empty slot.
-    unsafe { *(*cell).future.get() = Some(future) };
     // SAFETY: `shared` holds a local reference. This one is the future's, given up when it
     // is dropped (`finish`).
     unsafe { acquire_local(ptr) };
@@ -526,7 +561,8 @@ impl<I: 'static> Shared<I> {
     /// A value in an allocation of its own, with no future (the thread's main greenlet).
     pub fn new(value: I) -> Shared<I> {
         // `RUNNING | DONE`: never queued; a cancel does nothing.
-        let ptr = TaskCell::<I, std::future::Pending<()>>::allocate(value, RUNNING | DONE, None);
+        let ptr =
+            TaskCell::<I, std::future::Pending<()>>::allocate(value, None, RUNNING | DONE, None);
         Shared::from_local(Local::adopt(ptr))
     }
 }
@@ -547,6 +583,17 @@ impl<I> Shared<I> {
         // SAFETY: only the field's address is computed, inside the allocation of `ptr`.
         let value = unsafe { std::ptr::addr_of_mut!((*cell).value) };
         NonNull::new(value.cast::<I>()).expect("a field of a live allocation")
+    }
+
+    /// A [`Task`] for the task that holds this value: dropping it cancels the task. (A value
+    /// made by [`Shared::new`] has no future: its task cannot be cancelled.)
+    pub fn task(this: &Shared<I>) -> Task {
+        // SAFETY: on the owning thread (`Shared` is `!Send`), `this` holds a local reference.
+        unsafe { acquire_local(this.local.ptr) };
+        Task {
+            ptr: this.local.ptr,
+            _not_send: PhantomData,
+        }
     }
 
     /// Whether both handles are to the same value.
@@ -645,11 +692,12 @@ mod tests {
 
     use std::cell::Cell;
     use std::future::poll_fn;
+    use std::pin::Pin;
     use std::rc::Rc;
     use std::sync::{Arc, Mutex};
-    use std::task::{Poll, Waker};
+    use std::task::{Context, Poll, Waker};
 
-    use super::{Shared, SharedDyn, Task, spawn};
+    use super::{Shared, SharedDyn, Task, TaskFuture, spawn};
     use crate::hub::run_queued;
 
     /// Counts its drops.
@@ -671,7 +719,9 @@ mod tests {
         dropped: &Rc<Cell<u32>>,
     ) -> (Shared<Value>, Task) {
         let (slot, polls) = (slot.clone(), polls.clone());
-        spawn(crate::hub::remote(), Value(dropped.clone()), move |_| {
+        spawn(
+            crate::hub::remote(),
+            Value(dropped.clone()),
             poll_fn(move |cx| {
                 polls.set(polls.get() + 1);
                 if polls.get() == 1 {
@@ -680,8 +730,8 @@ mod tests {
                 } else {
                     Poll::Ready(())
                 }
-            })
-        })
+            }),
+        )
     }
 
     #[test]
@@ -755,7 +805,9 @@ mod tests {
     fn a_task_woken_while_it_runs_runs_again() {
         let polls = Rc::new(Cell::new(0));
         let p = polls.clone();
-        let (_, task) = spawn(crate::hub::remote(), (), move |_| {
+        let (_, task) = spawn(
+            crate::hub::remote(),
+            (),
             poll_fn(move |cx| {
                 p.set(p.get() + 1);
                 if p.get() < 3 {
@@ -764,8 +816,8 @@ mod tests {
                 } else {
                     Poll::Ready(())
                 }
-            })
-        });
+            }),
+        );
         task.detach();
         run_queued();
         assert_eq!(polls.get(), 3);
@@ -776,18 +828,53 @@ mod tests {
         let polls = Rc::new(Cell::new(0));
         let own: Rc<Cell<Option<Task>>> = Rc::default();
         let (p, o) = (polls.clone(), own.clone());
-        let (_, task) = spawn(crate::hub::remote(), (), move |_| {
+        let (_, task) = spawn(
+            crate::hub::remote(),
+            (),
             poll_fn(move |cx| {
                 p.set(p.get() + 1);
                 cx.waker().wake_by_ref();
                 drop(o.take());
                 Poll::<()>::Pending
-            })
-        });
+            }),
+        );
         own.set(Some(task));
         run_queued();
         assert_eq!(polls.get(), 1);
         assert!(own.take().is_none());
+    }
+
+    /// A future that keeps a clone of the handle to its task's value that its polls are
+    /// handed, and gives it up in `dropping`.
+    struct Keeps(Option<Shared<Value>>);
+
+    impl TaskFuture<Value> for Keeps {
+        fn poll(mut self: Pin<&mut Self>, value: &Shared<Value>, _: &mut Context<'_>) -> Poll<()> {
+            self.0 = Some(value.clone());
+            Poll::Pending
+        }
+
+        fn dropping(mut self: Pin<&mut Self>, value: &Shared<Value>) {
+            let kept = self.0.take().expect("polled once");
+            assert!(Shared::ptr_eq(&kept, value));
+        }
+    }
+
+    #[test]
+    fn a_task_future_is_handed_its_value_and_a_task_made_from_the_value_cancels_it() {
+        let dropped = Rc::new(Cell::new(0));
+        let (value, task) = spawn(crate::hub::remote(), Value(dropped.clone()), Keeps(None));
+        task.detach();
+        run_queued();
+        drop(Shared::task(&value));
+        drop(value);
+        assert_eq!(
+            dropped.get(),
+            0,
+            "the future keeps a handle until it is dropped"
+        );
+        run_queued();
+        assert_eq!(dropped.get(), 1);
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn a_tracked_greenlet_is_the_current_one_while_polled() {
     let seen = Rc::new(Cell::new(None));
     let info = run_until_idle(async {
         let seen = seen.clone();
-        let (info, task) = spawn_tracked(GreenletInfo::new(), |_| async move {
+        let (info, task) = spawn_tracked(GreenletInfo::new(), async move {
             seen.set(Some(current_info().id()));
         });
         task.detach();
@@ -72,7 +72,7 @@ fn a_tracked_greenlet_is_the_current_one_while_polled() {
 fn a_tracked_greenlet_is_counted_until_it_finishes() {
     run(async {
         let before = greenlet_count();
-        let (_, task) = spawn_tracked(GreenletInfo::new(), |_| async {});
+        let (_, task) = spawn_tracked(GreenletInfo::new(), async {});
         task.detach();
         assert_eq!(greenlet_count(), before + 1);
         greenery_runtime::wait_idle().await;
@@ -85,7 +85,7 @@ fn run_until_idle_waits_for_a_detached_tracked_greenlet() {
     let done = Rc::new(Cell::new(false));
     let flag = done.clone();
     run_until_idle(async move {
-        spawn_tracked(GreenletInfo::new(), |_| async move { flag.set(true) })
+        spawn_tracked(GreenletInfo::new(), async move { flag.set(true) })
             .1
             .detach();
     });

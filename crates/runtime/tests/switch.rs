@@ -19,7 +19,7 @@ type Slot = Rc<RefCell<Option<Waker>>>;
 fn parked(log: &Log, name: &'static str) -> Slot {
     let slot = Slot::default();
     let (l, s) = (log.clone(), slot.clone());
-    let task = spawn_tracked(GreenletInfo::new(), |_| async move {
+    let task = spawn_tracked(GreenletInfo::new(), async move {
         let mut parked = false;
         poll_fn(|cx| {
             if parked {
@@ -40,7 +40,7 @@ fn parked(log: &Log, name: &'static str) -> Slot {
 /// Spawns a greenlet that logs `first`, yields with `sleep(0)`, then logs `second`.
 fn yielder(log: &Log, first: &'static str, second: &'static str) {
     let l = log.clone();
-    spawn_tracked(GreenletInfo::new(), |_| async move {
+    spawn_tracked(GreenletInfo::new(), async move {
         l.push(first);
         sleep(Duration::ZERO).await;
         l.push(second);
