@@ -445,25 +445,36 @@ pin_project_lite::pin_project! {
 
 impl<T: 'static, F: Future<Output = T>> TaskFuture<Inner<T>> for Body<T, F> {
     fn poll(self: Pin<&mut Self>, greenlet: &Shared<Inner<T>>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut this = self.project();
-        let Some(future) = this.future.as_mut().as_pin_mut() else {
+        let mut slot = self.project().future;
+        if slot.is_none() {
             return Poll::Ready(());
-        };
+        }
         {
             let mut state = greenlet.state.borrow_mut();
             if let Outcome::NotStarted = state.outcome {
                 state.outcome = Outcome::Running;
             }
         }
-        let outcome = match catch(|| future.poll(cx)) {
+        // A finished future is dropped inside the same `catch`: a destructor that panics
+        // after the future returned fails the greenlet.
+        let polled = catch(|| {
+            let future = slot.as_mut().as_pin_mut().expect("checked above");
+            let poll = future.poll(cx);
+            if poll.is_ready() {
+                slot.set(None);
+            }
+            poll
+        });
+        let mut outcome = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
             Err(caught) => Err(panicked(greenlet, &caught)),
         };
-        if let Err(caught) = catch(|| this.future.set(None)) {
-            // A destructor panicked after the future finished: the greenlet failed.
-            finish(greenlet, Err(panicked(greenlet, &caught)));
-            return Poll::Ready(());
+        if slot.is_some() {
+            // It panicked while polled. A destructor that panics too fails it with that panic.
+            if let Err(caught) = catch(|| slot.set(None)) {
+                outcome = Err(panicked(greenlet, &caught));
+            }
         }
         finish(greenlet, outcome);
         Poll::Ready(())

@@ -520,13 +520,12 @@ impl<I: Identity, F: TaskFuture<I>> TaskFuture<I> for Tracked<F> {
 
     fn dropping(self: Pin<&mut Self>, value: &Shared<I>) {
         let mut this = self.project();
-        {
-            // The future's destructors and the greenlet-locals' run as this greenlet.
+        // A finished future was dropped, and the locals cleared, by its last poll.
+        if this.future.is_some() {
+            // Killed, or dropped with its hub. The future's destructors and the
+            // greenlet-locals' run as this greenlet, inside its span.
             let _entered = ident::enter(InfoRef::from(value.clone()));
-            if this.future.is_some() {
-                // Killed, or dropped with its hub: inside its span too.
-                crate::trace::in_span(value.info(), || drop_future(this.future.as_mut(), value));
-            }
+            crate::trace::in_span(value.info(), || drop_future(this.future.as_mut(), value));
             value.info().clear_locals();
         }
         // The hub may already be gone if the thread is exiting.
