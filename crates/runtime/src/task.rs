@@ -234,6 +234,7 @@ unsafe fn release(ptr: NonNull<Header>) {
 /// # Safety
 ///
 /// On the owning thread, `ptr` is a live task that the caller holds a local reference to.
+#[inline]
 unsafe fn acquire_local(ptr: NonNull<Header>) {
     // SAFETY: see above.
     let locals = &unsafe { header(ptr) }.locals;
@@ -250,19 +251,32 @@ unsafe fn acquire_local(ptr: NonNull<Header>) {
 /// # Safety
 ///
 /// On the owning thread, the caller gives up one local reference to the live task `ptr`.
+#[inline]
 unsafe fn release_local(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the task alive until here.
     let h = unsafe { header(ptr) };
     let left = h.locals.get() - 1;
     h.locals.set(left);
     if left == 0 {
-        let drop_value = h.vtable.drop_value;
-        // SAFETY: no local reference is left, so nothing borrows the value; this is the owning
-        // thread; the shared reference of the local ones keeps the task alive meanwhile.
-        unsafe { drop_value(ptr) };
-        // SAFETY: the local ones' shared reference, given up.
-        unsafe { release(ptr) };
+        // SAFETY: that was the last local reference, given up on the owning thread.
+        unsafe { last_local_released(ptr) };
     }
+}
+
+/// Drops the value, then the shared reference that the local ones held.
+///
+/// # Safety
+///
+/// On the owning thread, the last local reference to the live task `ptr` was just given up.
+#[inline(never)]
+unsafe fn last_local_released(ptr: NonNull<Header>) {
+    // SAFETY: the caller's contract: the task is alive.
+    let drop_value = unsafe { header(ptr) }.vtable.drop_value;
+    // SAFETY: no local reference is left, so nothing borrows the value; this is the owning
+    // thread; the shared reference of the local ones keeps the task alive meanwhile.
+    unsafe { drop_value(ptr) };
+    // SAFETY: the local ones' shared reference, given up.
+    unsafe { release(ptr) };
 }
 
 /// Wakes the task: queues it on its hub unless it is queued, running or finished.
@@ -487,6 +501,7 @@ impl Local {
 }
 
 impl Clone for Local {
+    #[inline]
     fn clone(&self) -> Local {
         // SAFETY: on the owning thread (`Local` is `!Send`), `self` holds a local reference.
         unsafe { acquire_local(self.ptr) };
@@ -495,6 +510,7 @@ impl Clone for Local {
 }
 
 impl Drop for Local {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the local reference, given up on the owning thread.
         unsafe { release_local(self.ptr) };
