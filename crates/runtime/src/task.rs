@@ -518,14 +518,15 @@ impl Drop for Local {
 }
 
 /// The right to cancel a greenlet's task: dropping it cancels the task, [`detach`](Task::detach)
-/// lets it run to the end. A cancelled task drops its future when the hub next runs it (at
-/// once if it was not queued or running: it is queued then, as a wake-up would).
+/// lets it run to the end. [`spawn_tracked`](crate::spawn_tracked) returns one, and
+/// [`Shared::task`] makes another from a handle to the task's value. A cancelled task drops
+/// its future when the hub next runs it (at once if it was not queued or running: it is
+/// queued then, as a wake-up would).
 ///
 /// This is a building block of `greenery-hub`'s greenlets; use those instead.
 pub struct Task {
     /// A local reference, given up by `detach` or (after the cancel) by `drop`. Not a
-    /// `Local`: `detach` gives it up without cancelling, and an `Option<Task>` in every
-    /// greenlet's state stays one pointer.
+    /// `Local`: `detach` gives it up without cancelling.
     ptr: NonNull<Header>,
     _not_send: PhantomData<Rc<()>>,
 }
