@@ -39,11 +39,7 @@ const MESSAGE: usize = 64;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let reps = args
-        .iter()
-        .position(|a| a == "--reps")
-        .and_then(|i| args.get(i + 1))
-        .map_or(3, |n| n.parse().expect("--reps N"));
+    let reps = greenery_bench::reps(&args, 3);
     let chosen: Vec<&str> = args
         .iter()
         .map(String::as_str)

@@ -11,11 +11,7 @@ const PARKED: usize = 100_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let reps = args
-        .iter()
-        .position(|a| a == "--reps")
-        .and_then(|i| args.get(i + 1))
-        .map_or(5, |n| n.parse().expect("--reps takes a number"));
+    let reps = greenery_bench::reps(&args, 5);
     greenery::run(async {
         let stop = Event::new();
         let greenlets: Vec<_> = (0..PARKED)

@@ -63,11 +63,7 @@ type Contender = (&'static str, fn(bool) -> (Duration, f64));
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let reps = args
-        .iter()
-        .position(|a| a == "--reps")
-        .and_then(|i| args.get(i + 1))
-        .map_or(15, |n| n.parse().expect("--reps takes a number"));
+    let reps = greenery_bench::reps(&args, 15);
     let contenders: [Contender; 7] = [
         ("greenery", greenery),
         ("smol", smol::<0>),

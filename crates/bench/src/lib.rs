@@ -37,6 +37,27 @@ pub struct Outcome {
     pub medians: [f64; 3],
 }
 
+/// The number after `--reps` in `args` (a bench binary's arguments), or `default`: how many
+/// repetitions to take the median of.
+///
+/// # Panics
+///
+/// Panics if what follows `--reps` is not a number.
+///
+/// # Examples
+///
+/// ```
+/// let args = ["--json", "--reps", "9"].map(String::from);
+/// assert_eq!(greenery_bench::reps(&args, 5), 9);
+/// assert_eq!(greenery_bench::reps(&args[..1], 5), 5);
+/// ```
+pub fn reps(args: &[String], default: usize) -> usize {
+    args.iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |n| n.parse().expect("--reps takes a number"))
+}
+
 /// The one contender this process runs, if [`only`] chose one.
 static ONLY: OnceLock<usize> = OnceLock::new();
 

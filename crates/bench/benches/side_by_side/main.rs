@@ -62,11 +62,7 @@ fn main() {
         }
     }
     let json = args.iter().any(|a| a == "--json");
-    let reps = args
-        .iter()
-        .position(|a| a == "--reps")
-        .and_then(|i| args.get(i + 1))
-        .map_or(5, |n| n.parse().expect("--reps takes a number"));
+    let reps = greenery_bench::reps(&args, 5);
     let wanted: Vec<&String> = args.iter().filter(|a| a.starts_with('W')).collect();
     let mut outcomes = Vec::new();
     for (id, run) in WORKLOADS {

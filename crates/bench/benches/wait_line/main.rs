@@ -30,11 +30,7 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let reps = args
-        .iter()
-        .position(|a| a == "--reps")
-        .and_then(|i| args.get(i + 1))
-        .map_or(9, |n| n.parse().expect("--reps takes a number"));
+    let reps = greenery_bench::reps(&args, 9);
     if let Some(i) = args.iter().position(|a| a == "--w4") {
         // One contender of the W4-style workload alone, for a profiler.
         let name = args.get(i + 1).expect("--w4 takes a column");
