@@ -396,9 +396,8 @@ where
         future: Some(future),
         _value: PhantomData,
     };
-    // A kill makes a `Task` of its own to cancel the greenlet's (`Shared::task`).
-    let (inner, task) = greenery_runtime::spawn_tracked(inner, body);
-    task.detach();
+    // A kill makes a `Task` to cancel the greenlet's task (`Shared::task`).
+    let inner = greenery_runtime::spawn_tracked(inner, body);
     Greenlet { inner }
 }
 

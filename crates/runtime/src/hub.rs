@@ -462,8 +462,9 @@ pub(crate) fn run_pass(pass: Box<dyn Callback>, ended: Option<usize>) {
 
 /// Spawns a greenlet on this thread's hub: a task holding `info` (a [`GreenletInfo`], or the
 /// greenlet's state that carries one, see [`Identity`]) beside `future`, in one allocation.
-/// Returns a handle to `info` and the task's [`Task`]. The future is handed `info` when it is
-/// polled and before it is dropped ([`TaskFuture`]; a plain `Future<Output = ()>` ignores it).
+/// Returns a handle to `info`; the task runs to its end unless a [`Task`] made from the handle
+/// ([`Shared::task`]) is dropped. The future is handed `info` when it is polled and before it
+/// is dropped ([`TaskFuture`]; a plain `Future<Output = ()>` ignores it).
 ///
 /// While the future is polled, and while it is dropped (on completion, or when the task is
 /// cancelled by dropping a `Task`, which is how a greenlet is killed),
@@ -471,7 +472,7 @@ pub(crate) fn run_pass(pass: Box<dyn Callback>, ended: Option<usize>) {
 /// greenlet's local values are dropped too.
 ///
 /// This is the building block of `greenery-hub`'s `spawn`; use that instead.
-pub fn spawn_tracked<I, F>(info: I, future: F) -> (Shared<I>, Task)
+pub fn spawn_tracked<I, F>(info: I, future: F) -> Shared<I>
 where
     I: Identity,
     F: TaskFuture<I> + 'static,
@@ -481,10 +482,10 @@ where
         let tracked = Tracked {
             future: Some(future),
         };
-        let (info, task) = task::spawn(hub.remote.clone(), info, tracked);
+        let info = task::spawn(hub.remote.clone(), info, tracked);
         hub.registry.borrow_mut().insert(&info);
         crate::trace::spawned(info.info());
-        (info, task)
+        info
     })
 }
 
@@ -894,7 +895,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
         waker: RefCell::new(None),
     });
     let proxy_slot = slot.clone();
-    let (_, proxy) = task::spawn(
+    let proxy = Shared::task(&task::spawn(
         hub.remote.clone(),
         (),
         poll_fn(move |cx| {
@@ -904,7 +905,7 @@ fn drive<F: Future>(hub: &Hub, future: F) -> F::Output {
             }
             Poll::Pending
         }),
-    );
+    ));
     let mut future = pin!(future);
     let main = ident::main_info();
     let output = async_io::block_on(async {

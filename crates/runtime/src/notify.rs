@@ -488,9 +488,7 @@ mod tests {
             })
             .await;
             log.push(name);
-        })
-        .1
-        .detach();
+        });
     }
 
     /// Spawns a greenlet that logs `name`.
@@ -498,9 +496,7 @@ mod tests {
         let log = log.clone();
         spawn_tracked(GreenletInfo::new(), async move {
             log.push(name);
-        })
-        .1
-        .detach();
+        });
     }
 
     #[test]

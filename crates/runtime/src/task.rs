@@ -347,8 +347,8 @@ unsafe fn waker_drop(data: *const ()) {
 }
 
 /// Spawns a task holding `value` and `future`, and queues it on the hub of `remote`, which
-/// must be this thread's.
-pub(crate) fn spawn<I, F>(remote: Arc<Remote>, value: I, future: F) -> (Shared<I>, Task)
+/// must be this thread's. [`Shared::task`] makes a handle that cancels it.
+pub(crate) fn spawn<I, F>(remote: Arc<Remote>, value: I, future: F) -> Shared<I>
 where
     I: 'static,
     F: TaskFuture<I> + 'static,
@@ -358,15 +358,9 @@ where
     // SAFETY: `shared` holds a local reference. This one is the future's, given up when it
     // is dropped (`finish`).
     unsafe { acquire_local(ptr) };
-    // SAFETY: as above; this one is the `Task`'s.
-    unsafe { acquire_local(ptr) };
-    let task = Task {
-        ptr,
-        _not_send: PhantomData,
-    };
     // SAFETY: `shared` keeps the task alive.
     unsafe { wake_by_ref(ptr) };
-    (shared, task)
+    shared
 }
 
 /// A task queued to run: one shared reference, given to the run queue by a wake-up.
@@ -518,8 +512,8 @@ impl Drop for Local {
 }
 
 /// The right to cancel a greenlet's task: dropping it cancels the task, [`detach`](Task::detach)
-/// lets it run to the end. [`spawn_tracked`](crate::spawn_tracked) returns one, and
-/// [`Shared::task`] makes another from a handle to the task's value. A cancelled task drops
+/// lets it run to the end. [`Shared::task`] makes one from a handle to the task's value (a
+/// task runs to its end unless one is dropped). A cancelled task drops
 /// its future when the hub next runs it (at once if it was not queued or running: it is
 /// queued then, as a wake-up would).
 ///
@@ -736,7 +730,7 @@ mod tests {
         dropped: &Rc<Cell<u32>>,
     ) -> (Shared<Value>, Task) {
         let (slot, polls) = (slot.clone(), polls.clone());
-        spawn(
+        let value = spawn(
             crate::hub::remote(),
             Value(dropped.clone()),
             poll_fn(move |cx| {
@@ -748,7 +742,9 @@ mod tests {
                     Poll::Ready(())
                 }
             }),
-        )
+        );
+        let task = Shared::task(&value);
+        (value, task)
     }
 
     #[test]
@@ -822,7 +818,7 @@ mod tests {
     fn a_task_woken_while_it_runs_runs_again() {
         let polls = Rc::new(Cell::new(0));
         let p = polls.clone();
-        let (_, task) = spawn(
+        spawn(
             crate::hub::remote(),
             (),
             poll_fn(move |cx| {
@@ -835,7 +831,6 @@ mod tests {
                 }
             }),
         );
-        task.detach();
         run_queued();
         assert_eq!(polls.get(), 3);
     }
@@ -845,7 +840,7 @@ mod tests {
         let polls = Rc::new(Cell::new(0));
         let own: Rc<Cell<Option<Task>>> = Rc::default();
         let (p, o) = (polls.clone(), own.clone());
-        let (_, task) = spawn(
+        let value = spawn(
             crate::hub::remote(),
             (),
             poll_fn(move |cx| {
@@ -855,7 +850,7 @@ mod tests {
                 Poll::<()>::Pending
             }),
         );
-        own.set(Some(task));
+        own.set(Some(Shared::task(&value)));
         run_queued();
         assert_eq!(polls.get(), 1);
         assert!(own.take().is_none());
@@ -880,8 +875,7 @@ mod tests {
     #[test]
     fn a_task_future_is_handed_its_value_and_a_task_made_from_the_value_cancels_it() {
         let dropped = Rc::new(Cell::new(0));
-        let (value, task) = spawn(crate::hub::remote(), Value(dropped.clone()), Keeps(None));
-        task.detach();
+        let value = spawn(crate::hub::remote(), Value(dropped.clone()), Keeps(None));
         run_queued();
         drop(Shared::task(&value));
         drop(value);

@@ -58,10 +58,9 @@ fn a_tracked_greenlet_is_the_current_one_while_polled() {
     let seen = Rc::new(Cell::new(None));
     let info = run_until_idle(async {
         let seen = seen.clone();
-        let (info, task) = spawn_tracked(GreenletInfo::new(), async move {
+        let info = spawn_tracked(GreenletInfo::new(), async move {
             seen.set(Some(current_info().id()));
         });
-        task.detach();
         assert_eq!(current_info().name(), "MainGreenlet");
         info.id()
     });
@@ -72,8 +71,7 @@ fn a_tracked_greenlet_is_the_current_one_while_polled() {
 fn a_tracked_greenlet_is_counted_until_it_finishes() {
     run(async {
         let before = greenlet_count();
-        let (_, task) = spawn_tracked(GreenletInfo::new(), async {});
-        task.detach();
+        spawn_tracked(GreenletInfo::new(), async {});
         assert_eq!(greenlet_count(), before + 1);
         greenery_runtime::wait_idle().await;
         assert_eq!(greenlet_count(), before);
@@ -85,9 +83,7 @@ fn run_until_idle_waits_for_a_detached_tracked_greenlet() {
     let done = Rc::new(Cell::new(false));
     let flag = done.clone();
     run_until_idle(async move {
-        spawn_tracked(GreenletInfo::new(), async move { flag.set(true) })
-            .1
-            .detach();
+        spawn_tracked(GreenletInfo::new(), async move { flag.set(true) });
     });
     assert!(done.get());
 }

@@ -19,7 +19,7 @@ type Slot = Rc<RefCell<Option<Waker>>>;
 fn parked(log: &Log, name: &'static str) -> Slot {
     let slot = Slot::default();
     let (l, s) = (log.clone(), slot.clone());
-    let task = spawn_tracked(GreenletInfo::new(), async move {
+    spawn_tracked(GreenletInfo::new(), async move {
         let mut parked = false;
         poll_fn(|cx| {
             if parked {
@@ -31,9 +31,7 @@ fn parked(log: &Log, name: &'static str) -> Slot {
         })
         .await;
         l.push(name);
-    })
-    .1;
-    task.detach();
+    });
     slot
 }
 
@@ -44,9 +42,7 @@ fn yielder(log: &Log, first: &'static str, second: &'static str) {
         l.push(first);
         sleep(Duration::ZERO).await;
         l.push(second);
-    })
-    .1
-    .detach();
+    });
 }
 
 fn take(slot: &Slot) -> Waker {
